@@ -1,0 +1,94 @@
+"""Tavlan: the application factory.
+
+`create_app` reads like a table of contents: each setup step is a named `init_*` function below.
+"""
+import logging
+import os
+
+from flask import Flask
+
+from board import config as settings
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the Tavlan app. `config` overrides settings from the environment (tests use it)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("TAVLAN_INSTANCE", os.path.join(root, "instance")),
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+
+    init_logging(app)
+    init_extensions(app)
+    init_blueprints(app)
+    init_cli(app)
+    from board import web
+
+    web.init_app(app)
+    return app
+
+
+def init_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def init_extensions(app: Flask) -> None:
+    from board import live
+    from board.extensions import babel, csrf, db, htmx, login_manager, migrate
+    from board.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+                   default_translation_directories=os.path.join(os.path.dirname(app.root_path), "translations"))
+    login_manager.init_app(app)
+    live.init_app(app)
+    _sqlite_pragmas(app)
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """WAL and a busy timeout for SQLite, so readers never block the writer (embedded mode)."""
+    from sqlalchemy import event
+
+    from board.extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def set_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def init_blueprints(app: Flask) -> None:
+    from board import live
+    from board.auth import bp as auth_bp
+    from board.portfolio import bp as portfolio_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(portfolio_bp)
+    app.register_blueprint(live.bp)
+
+
+def init_cli(app: Flask) -> None:
+    from board import cli
+
+    cli.init_app(app)

@@ -1,0 +1,75 @@
+"""Accounts: users, their role, and arbetsgrupp (working group) memberships."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from board.extensions import db
+from board.models import IdMixin, TimestampMixin
+
+ROLES = ("facilitator", "member")
+
+# Per-initiative working-group membership. Initiative lives in the portfolio feature; we refer
+# to its table by name so that accounts do not import the portfolio.
+arbetsgrupp = Table(
+    "arbetsgrupp_membership",
+    db.metadata,
+    Column("user_id", Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("initiative_id", Integer, ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(IdMixin, TimestampMixin, UserMixin, db.Model):
+    __tablename__ = "user"
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Changes whenever the password changes, which logs out every other session of the user.
+    auth_stamp: Mapped[int] = mapped_column(default=0)
+
+    organisation = relationship("Organisation", lazy="joined")
+    initiatives = relationship("Initiative", secondary=arbetsgrupp, back_populates="members")
+
+    def set_password(self, password: str, method: str | None = None) -> None:
+        self.password_hash = generate_password_hash(password, method=method or "scrypt")
+        self.auth_stamp = (self.auth_stamp or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.auth_stamp}"
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive users
+        return self.active
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == "facilitator"
+
+    def in_arbetsgrupp(self, initiative_id: int) -> bool:
+        return self.is_facilitator or any(i.id == initiative_id for i in self.initiatives)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per key (an account at an address, or an address alone)."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

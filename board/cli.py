@@ -1,0 +1,169 @@
+"""Flask CLI commands: `flask --app wsgi portfolio import FILE`, `users create EMAIL`, `seed-demo`.
+
+Commands are thin: parse the arguments, call a service, echo the result.
+"""
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from board.auth import service as accounts
+from board.auth.models import ROLES, User
+from board.extensions import db
+from board.portfolio import importer
+from board.portfolio import service as portfolio
+from board.portfolio.models import Organisation
+
+DEMO_DATA = Path(__file__).parent / "data" / "portfolio-2024-07.json"
+DEMO_EMAIL = "facilitator@tavlan.example"
+
+portfolio_cli = AppGroup("portfolio", help="Import and export the portfolio (JSON).")
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+def _load_json(path: str):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise click.ClickException(f"no such file: {path}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"{path} is not valid JSON: {error}") from None
+
+
+@portfolio_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+def portfolio_import(file: str):
+    """Import a portfolio JSON file. Validates all of it first; running it twice changes nothing."""
+    try:
+        summary = importer.import_portfolio(_load_json(file))
+    except importer.ImportError_ as error:
+        click.echo(f"{file}: {len(error.errors)} problem(s), nothing was imported:", err=True)
+        for line in error.errors:
+            click.echo(f"  {line}", err=True)
+        sys.exit(1)
+    if not summary.changed:
+        click.echo("Imported: nothing changed.")
+    for line in summary.lines():
+        click.echo(f"  {line}")
+
+
+@portfolio_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+def portfolio_export(file: str):
+    """Export the portfolio as JSON (the import format). FILE may be - for standard output."""
+    text = json.dumps(importer.export_portfolio(), ensure_ascii=False, indent=2) + "\n"
+    if file == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(file).write_text(text, encoding="utf-8")
+        click.echo(f"Exported to {file}")
+
+
+def _read_password(prompt: bool) -> str:
+    if sys.stdin.isatty() and prompt:
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    return line.rstrip("\n")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+@click.option("--name", default="", help="Display name.")
+@click.option("--organisation", "org_key", default=None, help="Organisation key, e.g. vasteras (members).")
+def users_create(email: str, role: str, name: str, org_key: str | None):
+    """Create an account. The password is asked for, or read from standard input."""
+    organisation = None
+    if org_key:
+        organisation = db.session.scalar(select(Organisation).where(Organisation.key == org_key))
+        if organisation is None:
+            raise click.ClickException(f"unknown organisation {org_key!r}")
+    try:
+        user = accounts.create_user(email, _read_password(True), role=role, name=name, organisation=organisation)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role} {user.email}")
+
+
+@users_cli.command("list")
+def users_list():
+    """List accounts with their role, organisation and working groups."""
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        groups = ", ".join(i.key for i in user.initiatives)
+        org = user.organisation.key if user.organisation else "-"
+        click.echo(f"{user.email}\t{user.role}\t{org}\t{groups}")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+def users_set_role(email: str, role: str):
+    """Change a user's role."""
+    user = accounts.get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    accounts.set_role(user, role)
+    click.echo(f"{user.email} is now {role}")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+def users_set_password(email: str):
+    """Set a new password (asked for, or read from standard input); other sessions end."""
+    user = accounts.get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    try:
+        accounts.set_password(user, _read_password(True))
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Password changed for {user.email}")
+
+
+@users_cli.command("add-to-arbetsgrupp")
+@click.argument("email")
+@click.argument("initiative_key")
+def users_add_to_arbetsgrupp(email: str, initiative_key: str):
+    """Make a user a member of an initiative's working group (arbetsgrupp)."""
+    user = accounts.get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    initiative = db.session.scalar(select(portfolio.Initiative).where(portfolio.Initiative.key == initiative_key))
+    if initiative is None:
+        raise click.ClickException(f"no initiative {initiative_key}")
+    accounts.add_to_arbetsgrupp(user, initiative)
+    click.echo(f"{user.email} is in the arbetsgrupp of {initiative.name}")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the demo portfolio if the database is empty and make sure a facilitator exists."""
+    if portfolio.count_initiatives() == 0:
+        summary = importer.import_portfolio(json.loads(DEMO_DATA.read_text(encoding="utf-8")))
+        click.echo("Loaded the demo portfolio: " + "; ".join(summary.lines()))
+    credentials = Path(current_app.instance_path) / "demo-login.txt"
+    if db.session.scalar(select(User).where(User.role == "facilitator")) is None:
+        password = secrets.token_urlsafe(12)
+        accounts.create_user(DEMO_EMAIL, password, role="facilitator", name="Demo Facilitator")
+        fd = os.open(credentials, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{DEMO_EMAIL}\n{password}\n")
+    if credentials.exists():
+        email, password = credentials.read_text().split("\n")[:2]
+        click.echo(f"Log in as {email} with the password {password}")
+        click.echo(f"(kept in {credentials}; change it with: flask --app wsgi users set-password {email})")
+    else:
+        click.echo("A facilitator account already exists; create more with: flask --app wsgi users create EMAIL")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(portfolio_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)

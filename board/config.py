@@ -1,0 +1,81 @@
+"""Settings from the environment, with defaults that make `make run` work out of the box.
+
+Every setting can also be given to `create_app(config={...})`, which is what the tests do.
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """Return a SQLAlchemy URL, defaulting to SQLite in the instance folder.
+
+    `postgres://` (Heroku style) and a bare `postgresql://` are rewritten to psycopg 3, the only
+    PostgreSQL driver that cooperates with gevent without patching (PITFALLS §6).
+    """
+    if not raw:
+        return "sqlite:///" + str(Path(instance_path) / "tavlan.db")
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def secret_key(instance_path: str) -> str:
+    """Read SECRET_KEY from the environment or from instance/secret_key, creating it once."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str) -> dict:
+    """Collect the settings that come from environment variables (see README, Configuration)."""
+    env = os.environ
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "BABEL_DEFAULT_LOCALE": env.get("TAVLAN_LANGUAGE", "sv"),
+        "TAVLAN_BEHIND_PROXY": env.get("TAVLAN_BEHIND_PROXY", "0") == "1",
+        "LOGIN_MAX_FAILURES": int(env.get("TAVLAN_LOGIN_MAX_FAILURES", "10")),
+        "LIVE_SSE_CONFIG": _sse_config(env.get("TAVLAN_SSE_RECONNECT_MS")),
+    }
+
+
+def _sse_config(reconnect_ms: str | None) -> dict | None:
+    """Browser reconnect timing for live streams; hx-sse's defaults (0.5 s doubling to 60 s) unless set."""
+    if not reconnect_ms:
+        return None
+    ms = int(reconnect_ms)
+    return {"reconnectDelay": ms, "reconnectMaxDelay": ms * 10}
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+    "LANGUAGES": ("sv", "en"),
+    "WTF_CSRF_TIME_LIMIT": None,  # a token lives as long as the login session
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "tavlan_session",
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Login throttling: after LOGIN_SLOW_AFTER failures within LOGIN_WINDOW seconds each try is
+    # delayed; after LOGIN_MAX_FAILURES the account+address pair is refused for LOGIN_LOCKOUT s.
+    "LOGIN_WINDOW": 15 * 60,
+    "LOGIN_SLOW_AFTER": 3,
+    "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_LOCKOUT": 15 * 60,
+    "LOGIN_SLOW_SECONDS": 1.0,
+    # Live updates (board/live.py)
+    "LIVE_RING_SIZE": 256,
+    "LIVE_HEARTBEAT_SECONDS": 15.0,
+    "LIVE_COALESCE_MS": 40,
+    "LIVE_SSE_CONFIG": None,  # e.g. {"reconnectDelay": 100} in tests; rendered into htmx-config
+}

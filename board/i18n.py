@@ -1,0 +1,21 @@
+"""Language and time zone: Swedish by default, English by switch, Europe/Stockholm."""
+from flask import current_app, request, session
+
+
+def select_locale() -> str:
+    """The language a user chose (kept in the session), else the configured default."""
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return `target` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target if request else None

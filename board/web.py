@@ -1,0 +1,174 @@
+"""Site-wide web concerns: security headers, error pages, language switch, page-or-fragment."""
+import logging
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from board.extensions import db
+from board.i18n import safe_next
+
+log = logging.getLogger(__name__)
+bp = Blueprint("web", __name__)
+
+# No inline script or style, nothing from another host (a municipality's GDPR officer must see
+# no third-party requests). htmx's own indicator style is a constructed stylesheet, which
+# style-src 'self' allows (PITFALLS §2); we switch it off anyway and style indicators ourselves.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def is_partial() -> bool:
+    """True when htmx asks for a fragment (a targeted swap), not a whole page."""
+    return request.headers.get("HX-Request-Type") == "partial"
+
+
+def render_page_or_fragment(page: str, fragment: str, **context) -> str:
+    """Render `fragment` for a partial htmx request and `page` otherwise (HOUSE_STYLE)."""
+    return render_template(fragment if is_partial() else page, **context)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Report whether the database and the live broker answer (for load balancers and ops)."""
+    from board import live
+
+    body = {"status": "ok", "db": "ok", "broker": live.backend_name()}
+    status = 200
+    try:
+        db.session.execute(text("SELECT 1"))
+    except OperationalError:
+        db.session.rollback()
+        body.update(status="degraded", db="down")
+        status = 503
+    return jsonify(body), status
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    """Switch the interface language and go back to where the user was."""
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(safe_next(request.form.get("next")) or url_for("portfolio.home"), 303)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return current_app.send_static_file("favicon.svg"), 200, {"Content-Type": "image/svg+xml"}
+
+
+def security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.headers.get("HX-Request"):
+        response.vary.add("HX-Request")
+        response.vary.add("HX-Request-Type")
+    return response
+
+
+def _error(status: int, title: str, message: str):
+    """Answer in the form that was asked for: a fragment for htmx, JSON for APIs, else a page."""
+    if request.path.startswith("/live/") or request.accept_mimetypes.best == "text/event-stream":
+        return Response(f": {status}\n\n", status=status, mimetype="text/event-stream")
+    if request.headers.get("HX-Request"):
+        return render_template("errors/_message.html", status=status, title=title, message=message), status
+    return render_template("errors/page.html", status=status, title=title, message=message), status
+
+
+def handle_http_error(error: HTTPException):
+    messages = {
+        400: (_("Felaktig begäran"), _("Något i det du skickade gick inte att läsa. Försök igen.")),
+        401: (_("Logga in"), _("Du behöver logga in för att se det här.")),
+        403: (_("Ingen behörighet"), _("Ditt konto har inte behörighet att göra det här.")),
+        404: (_("Sidan finns inte"), _("Sidan du sökte finns inte, eller har tagits bort.")),
+        405: (_("Fel metod"), _("Den här adressen tar inte emot den sortens begäran.")),
+        413: (_("För stort"), _("Det du skickade är för stort.")),
+        422: (_("Kontrollera uppgifterna"), _("Några uppgifter behöver rättas.")),
+        429: (_("För många försök"), _("Vänta en stund och försök igen.")),
+    }
+    title, message = messages.get(error.code, (error.name, error.description or ""))
+    response = _error(error.code or 500, title, message)
+    if error.code == 401 and not request.headers.get("HX-Request") and request.method == "GET" \
+            and not request.path.startswith("/live/"):
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if isinstance(response, tuple) and getattr(error, "retry_after", None):
+        body, status = response
+        return body, status, {"Retry-After": str(error.retry_after)}
+    return response
+
+
+def handle_csrf_error(error: CSRFError):
+    return _error(400, _("Sidan har gått ut"),
+                  _("Formuläret var för gammalt eller saknade sin säkerhetskod. Ladda om sidan och försök igen."))
+
+
+def handle_db_down(error: OperationalError):
+    db.session.rollback()
+    log.error("database unavailable: %s", error)
+    return _error(503, _("Tillfälligt avbrott"),
+                  _("Databasen svarar inte just nu. Ingenting har sparats. Försök igen om en liten stund."))
+
+
+def handle_server_error(error: Exception):
+    # Roll back, so the next request on this worker does not inherit a broken transaction.
+    db.session.rollback()
+    log.exception("unhandled error")
+    if isinstance(error, HTTPException):  # pragma: no cover - routed to handle_http_error
+        return handle_http_error(error)
+    return _error(500, _("Något gick fel"), _("Ett oväntat fel inträffade. Ingenting har sparats halvvägs."))
+
+
+def init_app(app: Flask) -> None:
+    """Register the site-wide blueprint, headers, error handlers and template helpers."""
+    from board.auth.session import SecureSessionInterface
+
+    app.session_interface = SecureSessionInterface()
+    if app.config.get("TAVLAN_BEHIND_PROXY"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.register_blueprint(bp)
+    app.after_request(security_headers)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(OperationalError, handle_db_down)
+    app.register_error_handler(Exception, handle_server_error)
+
+    @app.context_processor
+    def template_globals():
+        from board import live
+
+        return {
+            "csrf_token": generate_csrf,
+            "live_since": live.latest_id,
+            "sse_config": app.config.get("LIVE_SSE_CONFIG"),
+            "languages": app.config["LANGUAGES"],
+            "get_locale": get_locale,
+        }
+
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt)

@@ -1,0 +1,153 @@
+"""Shared fixtures. The suite runs on SQLite and the in-process broker by default, and on
+PostgreSQL and Redis when TEST_DATABASE_URL / TEST_REDIS_URL are set (scripts/run-tests.sh)."""
+import atexit
+import contextvars
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import pytest
+from sqlalchemy import text
+
+from board import create_app
+from board.extensions import db
+from tests import factories
+
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+_SQLITE_DIR = tempfile.mkdtemp(prefix="tavlan-tests-")
+atexit.register(shutil.rmtree, _SQLITE_DIR, ignore_errors=True)
+
+
+def make_config(**overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL or f"sqlite:///{_SQLITE_DIR}/test.db",
+        "REDIS_URL": REDIS_URL,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production uses scrypt
+        "LOGIN_SLOW_SECONDS": 0.01,
+        "LIVE_HEARTBEAT_SECONDS": 1.0,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def _schema():
+    """Create the tables once per run; each test then starts from empty tables."""
+    os.environ.setdefault("TAVLAN_INSTANCE", os.path.join(_SQLITE_DIR, "instance"))
+    app = create_app(make_config())
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    app.extensions["live"].close()
+    yield
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{t}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_schema, tmp_path, monkeypatch):
+    monkeypatch.setenv("TAVLAN_INSTANCE", str(tmp_path / "instance"))
+    app = create_app(make_config())
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.session.remove()
+        app.extensions["live"].close()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The 2024 demo portfolio, imported."""
+    from board.portfolio import importer
+
+    with open(factories.DEMO_FILE, encoding="utf-8") as f:
+        importer.import_portfolio(json.load(f))
+
+
+class Actor:
+    """A browser-like client: it logs in, and sends the CSRF token with every POST as a page would."""
+
+    def __init__(self, app, user=None):
+        self.app = app
+        self.client = app.test_client()
+        self.user = user
+
+    def csrf(self) -> str:
+        # The login page carries a token; a logged-in user is redirected on to a page that does too.
+        page = self.get("/login", follow_redirects=True).get_data(as_text=True)
+        match = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def _request(self, method, *args, **kw):
+        # Each request gets its own app context, database session and `g`, as in production; the
+        # test's own context (and its session) stays as it was. Committing around the request ends
+        # the test's transaction, so the test then sees what the request committed.
+        db.session.commit()
+        response = contextvars.Context().run(getattr(self.client, method), *args, **kw)
+        db.session.commit()
+        return response
+
+    def get(self, url: str, **kw):
+        return self._request("get", url, **kw)
+
+    def post(self, url: str, data=None, htmx=False, csrf=True, **kw):
+        data = dict(data or {})
+        headers = dict(kw.pop("headers", {}))
+        if csrf:
+            data.setdefault("csrf_token", self.csrf())
+        if htmx:
+            headers.update({"HX-Request": "true", "HX-Request-Type": "partial"})
+        return self._request("post", url, data=data, headers=headers, **kw)
+
+    def login(self, user, password=factories.PASSWORD):
+        self.user = None
+        response = self.post("/login", {"email": user.email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        self.user = user
+        return self
+
+
+@pytest.fixture
+def as_role(app):
+    """`as_role("facilitator")` gives an Actor logged in with a fresh user of that role
+    ("anonymous", "member", "arbetsgrupp:<initiative key>" and "facilitator")."""
+
+    def make(role: str) -> Actor:
+        if role == "anonymous":
+            return Actor(app)
+        if role.startswith("arbetsgrupp:"):
+            user = factories.make_user(role="member")
+            factories.add_to_arbetsgrupp(user, role.split(":", 1)[1])
+        else:
+            user = factories.make_user(role=role)
+        return Actor(app).login(user)
+
+    return make

@@ -1,0 +1,87 @@
+import pytest
+
+from tests import factories
+from tests.conftest import Actor
+
+
+def test_healthz_reports_database_and_broker(client, app):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    expected_broker = "redis" if app.config["REDIS_URL"] else "memory"
+    assert response.get_json() == {"status": "ok", "db": "ok", "broker": expected_broker}
+
+
+@pytest.mark.parametrize("url", ["/", "/login", "/no-such-page"])
+def test_every_response_carries_the_security_headers(client, url):
+    headers = client.get(url).headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp and "http" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_cookie_is_secure_over_https_and_httponly(app):
+    user = factories.make_user()
+    actor = Actor(app)
+    token = actor.csrf()
+    response = actor.post("/login", {"email": user.email, "password": factories.PASSWORD, "csrf_token": token},
+                          base_url="https://localhost", headers={"Referer": "https://localhost/login"})
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_cookie_is_not_marked_secure_over_plain_http(app):
+    user = factories.make_user()
+    response = Actor(app).post("/login", {"email": user.email, "password": factories.PASSWORD})
+    assert "Secure" not in response.headers["Set-Cookie"]
+
+
+def test_post_without_csrf_token_is_refused_with_a_clear_message(app):
+    response = Actor(app).post("/login", {"email": "a@example.se", "password": "x"}, csrf=False)
+    assert response.status_code == 400
+    assert "Ladda om sidan" in response.get_data(as_text=True)
+
+
+def test_htmx_post_with_the_csrf_header_is_accepted(app, demo):
+    user = factories.make_user(role="facilitator")
+    actor = Actor(app).login(user)
+    token = actor.csrf()
+    response = actor.post("/initiatives/physical-literacy/delete", csrf=False,
+                          headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert response.status_code == 303
+    refused = actor.post("/initiatives/ungdomsdelaktighet/delete", csrf=False, headers={"HX-Request": "true"})
+    assert refused.status_code == 400
+
+
+def test_language_switch_changes_the_interface_to_english_and_back(app):
+    actor = Actor(app)
+    assert "Logga in" in actor.get("/login").get_data(as_text=True)
+    actor.post("/lang/en", {"next": "/login"})
+    page = actor.get("/login").get_data(as_text=True)
+    assert 'lang="en"' in page and "Log in" in page
+    actor.post("/lang/sv", {"next": "/login"})
+    assert 'lang="sv"' in actor.get("/login").get_data(as_text=True)
+
+
+def test_language_switch_does_not_redirect_to_another_site(app):
+    response = Actor(app).post("/lang/en", {"next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "Sidan finns inte" in response.get_data(as_text=True)
+
+
+def test_favicon_is_served(client):
+    assert client.get("/favicon.ico").status_code == 200
+
+
+def test_pages_load_nothing_from_another_host(app, demo):
+    actor = Actor(app).login(factories.make_user(role="facilitator"))
+    for url in ["/portfolio", "/initiatives", "/initiatives/physical-literacy"]:
+        page = actor.get(url).get_data(as_text=True)
+        assert "src=\"http" not in page and "href=\"http" not in page and "//cdn" not in page
+        assert "<script>" not in page and "style=" not in page
