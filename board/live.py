@@ -418,17 +418,47 @@ def broker() -> Broker:
     return current_app.extensions["live"]
 
 
-def publish(channel: str, html: str, key: str | None = None) -> int | None:
+def publish(channel: str, html: str | Callable[[], str], key: str | None = None) -> int | None:
     """Send committed `html` to every stream on `channel`; return the event id, or None on failure.
 
-    Never raises: the change is already committed, so a broken broker must not fail the request.
-    Events with the same `key` sent in a burst are collapsed to the newest.
+    `html` may be a function that renders it: it is then rendered once per interface language
+    (never per subscriber), and each viewer's stream carries their own language. Never raises:
+    the change is already committed, so a broken broker must not fail the request. Events with
+    the same `key` sent in a burst are collapsed to the newest.
     """
+    languages = current_app.config.get("LANGUAGES") or ()
+    if not languages:
+        return _publish(channel, html() if callable(html) else html, key)
+    from flask_babel import force_locale
+
+    last = None
+    for language in languages:
+        with force_locale(language):
+            text = html() if callable(html) else html
+        last = _publish(f"{channel}@{language}", text, key) or last
+    return last
+
+
+def _publish(channel: str, html: str, key: str | None) -> int | None:
     try:
         return broker().publish(channel, html, key)
     except Exception:
         log.exception("live: publishing to %s failed", channel)
         return None
+
+
+def backend_name() -> str:
+    """"redis" or "memory", as /healthz reports it."""
+    return "redis" if isinstance(broker(), RedisBroker) else "memory"
+
+
+def _subscribed_channel(channel: str) -> str:
+    """The broker channel a request listens on: the channel in the viewer's language."""
+    if not current_app.config.get("LANGUAGES"):
+        return channel
+    from flask_babel import get_locale
+
+    return f"{channel}@{get_locale()}"
 
 
 def latest_id() -> int:
@@ -465,6 +495,7 @@ def stream(channel: str) -> Response:
     if kind is None:
         abort(404)
     kind.authorize(key)
+    channel = _subscribed_channel(channel)
     live = broker()
     position = _resume_position()
     if position is None:

@@ -2,6 +2,7 @@ import time
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from board.auth import bp, service
@@ -35,8 +36,10 @@ def login():
     if form.validate_on_submit():
         verdict = service.authenticate(form.email.data, form.password.data, request.remote_addr or "-")
         if verdict.refused_for:
-            form.form_errors.append(_("För många misslyckade försök. Vänta %(minutes)s minuter och försök igen.",
-                                      minutes=max(1, round(verdict.refused_for / 60))))
+            minutes = max(1, round(verdict.refused_for / 60))
+            form.form_errors.append(ngettext("För många misslyckade försök. Vänta %(num)d minut och försök igen.",
+                                             "För många misslyckade försök. Vänta %(num)d minuter och försök igen.",
+                                             minutes))
             return render_template("auth/login.html", form=form), 429, \
                 {"Retry-After": str(verdict.refused_for)}
         if verdict.user:

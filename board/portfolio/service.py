@@ -159,7 +159,7 @@ def delete_initiative(initiative: Initiative) -> None:
     key, name = initiative.key, initiative.name
     db.session.delete(initiative)
     db.session.commit()
-    live.publish(f"initiative:{key}", render_template("portfolio/_initiative_gone.html", name=name),
+    live.publish(f"initiative:{key}", lambda: render_template("portfolio/_initiative_gone.html", name=name),
                  key="initiative")
 
 
@@ -223,7 +223,7 @@ def render_initiative(initiative: Initiative) -> str:
 
 
 def publish_initiative(initiative: Initiative) -> None:
-    live.publish(f"initiative:{initiative.key}", render_initiative(initiative), key="initiative")
+    live.publish(f"initiative:{initiative.key}", lambda: render_initiative(initiative), key="initiative")
 
 
 def count_initiatives() -> int:

@@ -2,7 +2,7 @@
 live on another screen without reloading."""
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import MEMBER
+from tests.e2e.server import MEMBER
 
 
 def test_log_in_and_browse_the_portfolio(page, live_server, login, axe_check, console_errors):

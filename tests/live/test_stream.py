@@ -68,7 +68,7 @@ def make_app(tmp_path, **config) -> Flask:
     app = Flask(__name__)
     app.config.update(
         TESTING=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}",
-        LIVE_RING_SIZE=RING, LIVE_HEARTBEAT_SECONDS=HEARTBEAT, LIVE_COALESCE_MS=50, **config)
+        LIVE_RING_SIZE=RING, LIVE_HEARTBEAT_SECONDS=HEARTBEAT, LIVE_COALESCE_MS=100, **config)
     db.init_app(app)
     live.init_app(app)
     app.register_blueprint(live.bp)
@@ -99,28 +99,37 @@ class Stream:
         self.buffer += data
         return data
 
-    def message(self, timeout: float = 3) -> dict:
-        """The next message: {"id", "data", "event", "comments"} (data None when there was none)."""
+    def message(self, timeout: float = 3, keep_alive: bool = False) -> dict:
+        """The next message as {"id", "data", "event", "comments"}; keep-alives skipped unless asked."""
         deadline = time.monotonic() + timeout
-        while "\n\n" not in self.buffer:
-            self.chunk(max(0.01, deadline - time.monotonic()))
-        block, self.buffer = self.buffer.split("\n\n", 1)
-        message = {"id": None, "data": None, "event": None, "comments": []}
-        for line in block.split("\n"):
-            field, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
-            if field == "":
-                message["comments"].append(value)
-            elif field == "data":
-                message["data"] = value if message["data"] is None else message["data"] + "\n" + value
-            else:
-                message[field] = value
-        return message
+        while True:
+            while "\n\n" not in self.buffer:
+                self.chunk(max(0.01, deadline - time.monotonic()))
+            block, self.buffer = self.buffer.split("\n\n", 1)
+            message = {"id": None, "data": None, "event": None, "comments": []}
+            for line in block.split("\n"):
+                field, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                if field == "":
+                    message["comments"].append(value)
+                elif field == "data":
+                    message["data"] = value if message["data"] is None else message["data"] + "\n" + value
+                else:
+                    message[field] = value
+            if keep_alive or message["comments"] != ["keep-alive"]:
+                return message
 
-    def messages_until_idle(self) -> list[dict]:
-        """Messages up to the next keep-alive comment, i.e. everything the server had to send."""
+    def until(self, event_id: int) -> list[dict]:
+        """The messages up to and including the one that delivers `event_id`."""
+        found = [self.message()]
+        while (found[-1]["id"], found[-1]["data"] is None) != (str(event_id), False):
+            found.append(self.message())
+        return found
+
+    def rest(self) -> list[dict]:
+        """Whatever else arrives before the next keep-alive (nothing, when the stream is caught up)."""
         found = []
-        while "keep-alive" not in (message := self.message(HEARTBEAT * 4))["comments"]:
+        while (message := self.message(HEARTBEAT * 4, keep_alive=True))["comments"] != ["keep-alive"]:
             found.append(message)
         return found
 
@@ -160,13 +169,12 @@ def test_stream_sends_its_position_at_once(server, connect):
 def test_published_fragment_arrives_whole(server, connect):
     stream = connect()
     stream.message()
+    server.publish("demo:2", "<p>another channel</p>")
     html = '<ul id="notes">\n  <li>first</li>\n  <li>second</li>\n</ul>'
     event_id = server.publish("demo:1", html)
-    server.publish("demo:2", "<p>another channel</p>")
 
-    message = stream.message()
-    assert (message["id"], message["data"]) == (str(event_id), html)
-    assert stream.messages_until_idle() == []
+    assert [(m["id"], m["data"]) for m in stream.until(event_id)] == [(str(event_id), html)]
+    assert stream.rest() == []
 
 
 def test_each_line_of_html_is_its_own_data_line():
@@ -178,18 +186,18 @@ def test_reconnect_with_last_event_id_replays_exactly_the_missed_events(server, 
     ids = [server.publish("demo:1", f"<p>{n}</p>") for n in range(4)]
 
     stream = connect(Last_Event_ID=str(ids[1]))
-    assert stream.message()["id"] == str(ids[1])
-    assert [(m["id"], m["data"]) for m in stream.messages_until_idle()] == [
-        (str(ids[2]), "<p>2</p>"), (str(ids[3]), "<p>3</p>")]
+    assert [(m["id"], m["data"]) for m in stream.until(ids[3])] == [
+        (str(ids[1]), None), (str(ids[2]), "<p>2</p>"), (str(ids[3]), "<p>3</p>")]
+    assert stream.rest() == []
 
 
 def test_since_gives_the_start_position_and_last_event_id_wins_over_it(server, connect):
     ids = [server.publish("demo:1", f"<p>{n}</p>") for n in range(3)]
 
     from_since = connect(f"/live/demo:1?since={ids[0]}")
-    assert [m["id"] for m in from_since.messages_until_idle()[1:]] == [str(ids[1]), str(ids[2])]
+    assert [m["id"] for m in from_since.until(ids[2])] == [str(ids[0]), str(ids[1]), str(ids[2])]
     both = connect(f"/live/demo:1?since={ids[0]}", Last_Event_ID=str(ids[1]))
-    assert [m["id"] for m in both.messages_until_idle()[1:]] == [str(ids[2])]
+    assert [m["id"] for m in both.until(ids[2])] == [str(ids[1]), str(ids[2])]
 
 
 @pytest.mark.parametrize("which", ["before a restart", "overflowed", "from the future"])
@@ -198,21 +206,22 @@ def test_unknown_id_gets_the_whole_region(server, connect, which):
     last_id = {"before a restart": 1, "overflowed": ids[0], "from the future": ids[-1] + 10**9}[which]
 
     stream = connect(Last_Event_ID=str(last_id))
-    sent = stream.messages_until_idle()
-    assert [m["data"] for m in sent] == [None, SNAPSHOT]
-    assert sent[1]["id"] == str(server.latest_id())
+    assert [(m["id"], m["data"]) for m in stream.until(ids[-1])] == [(str(ids[-1]), None), (str(ids[-1]), SNAPSHOT)]
     later = server.publish("demo:1", "<p>later</p>")
-    assert stream.message()["id"] == str(later)
+    assert [m["data"] for m in stream.until(later)] == ["<p>later</p>"]
 
 
 def test_burst_of_one_key_arrives_as_its_newest_event(server, connect):
     stream = connect()
     stream.message()
     unkeyed = server.publish("demo:1", "<p>unkeyed</p>")
-    ids = [server.publish("demo:1", f"<p>position {n}</p>", key="note:1") for n in range(5)]
+    ids = []
+    for n in range(4):  # a drag: positions a few ms apart, all within the coalescing window
+        time.sleep(0.005)
+        ids.append(server.publish("demo:1", f"<p>position {n}</p>", key="note:1"))
 
-    assert [(m["id"], m["data"]) for m in stream.messages_until_idle()] == [
-        (str(unkeyed), "<p>unkeyed</p>"), (str(ids[-1]), "<p>position 4</p>")]
+    assert [(m["id"], m["data"]) for m in stream.until(ids[-1])] == [
+        (str(unkeyed), "<p>unkeyed</p>"), (str(ids[-1]), "<p>position 3</p>")]
 
 
 @pytest.mark.parametrize("path, status", [
@@ -228,22 +237,22 @@ def test_idle_stream_sends_keep_alive_comments(connect):
     stream.message()
     started = time.monotonic()
 
-    assert stream.message(HEARTBEAT * 3)["comments"] == ["keep-alive"]
+    assert stream.message(HEARTBEAT * 3, keep_alive=True)["comments"] == ["keep-alive"]
     assert HEARTBEAT * 0.8 < time.monotonic() - started < HEARTBEAT * 3
 
 
 def test_open_streams_hold_no_database_connection(server, connect):
     too_old = connect(Last_Event_ID="1")  # authorize and snapshot both query
     following = connect()
-    too_old.messages_until_idle()
+    position = server.latest_id()
+    too_old.until(position)
     following.message()
     assert server.checked_out() == 0
 
-    # A burst longer than the ring while `following` lets it settle: it falls behind and
-    # is sent the whole region again, from inside the stream loop.
-    for n in range(RING + 2):
-        server.publish("demo:1", f"<p>{n}</p>")
-    assert SNAPSHOT in [m["data"] for m in following.messages_until_idle()]
+    # A burst longer than the ring, while `following` waits for it to settle: it falls
+    # behind and is sent the whole region again, rendered inside the stream loop.
+    ids = [server.publish("demo:1", f"<p>{n}</p>") for n in range(RING + 2)]
+    assert following.until(ids[-1])[-1]["data"] == SNAPSHOT
     assert server.checked_out() == 0
 
 
@@ -255,9 +264,10 @@ def test_stream_on_redis_replays_what_another_worker_published(tmp_path, redis_u
         start = running.latest_id()
         missed = other_worker.publish("demo:1", "<p>missed</p>")
         stream = Stream(running.port, "/live/demo:1", {"Last-Event-ID": str(start)})
-        assert [(m["id"], m["data"]) for m in stream.messages_until_idle()[1:]] == [(str(missed), "<p>missed</p>")]
+        assert [(m["id"], m["data"]) for m in stream.until(missed)] == [
+            (str(start), None), (str(missed), "<p>missed</p>")]
         new = other_worker.publish("demo:1", "<p>new</p>")
-        assert stream.message()["id"] == str(new)
+        assert [m["data"] for m in stream.until(new)] == ["<p>new</p>"]
         stream.close()
     finally:
         running.stop()
