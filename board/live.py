@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import redis
 from flask import Blueprint, Flask, Response, abort, current_app, request, stream_with_context
@@ -255,6 +255,7 @@ class RedisBroker(Broker):
         self._read_script = self._redis.register_script(_READ)
         self._position_script = self._redis.register_script(_POSITION)
         self._listener_pid: int | None = None
+        self._listener: threading.Thread | None = None
         self._closed = threading.Event()
 
     def publish(self, channel: str, html: str, key: str | None = None) -> int | None:
@@ -277,18 +278,14 @@ class RedisBroker(Broker):
             return max(self._top, now_us())
 
     def events_after(self, channel: str, last_id: int) -> list[Event] | None:
-        self._start_listener()
         found = super().events_after(channel, last_id)
-        if found is None:
+        if found is None:  # always the case until the listener has started
+            self._start_listener()
             try:
                 found, _ = self._read(channel, last_id)
             except redis.RedisError as exc:
                 log.warning("live: Redis unavailable for replay on %s: %s", channel, exc)
         return found
-
-    def wait(self, channel: str, last_id: int, timeout: float) -> list[Event] | None:
-        self._start_listener()
-        return super().wait(channel, last_id, timeout)
 
     def close(self) -> None:
         self._closed.set()
@@ -297,6 +294,8 @@ class RedisBroker(Broker):
                 self._redis.publish(self._ns, "")
             except redis.RedisError:
                 pass
+            if self._listener is not threading.current_thread():
+                self._listener.join(timeout=2)
         self._redis.close()
 
     def _keys(self, channel: str) -> list[str]:
@@ -322,6 +321,7 @@ class RedisBroker(Broker):
         # The local ring does not reach back to `cursor` (just started, or the subscription was
         # lost for a while): the Redis log does. If it holds nothing newer for this channel, the
         # cursor moves up to Redis's position, from where the local ring is complete again.
+        self._start_listener()
         try:
             found, position = self._read(channel, cursor)
         except redis.RedisError as exc:
@@ -338,7 +338,8 @@ class RedisBroker(Broker):
             if self._listener_pid == os.getpid():
                 return
             self._listener_pid = os.getpid()
-        threading.Thread(target=self._listen, name="live-redis", daemon=True).start()
+            self._listener = threading.Thread(target=self._listen, name="live-redis", daemon=True)
+        self._listener.start()
 
     def _listen(self) -> None:
         """Relay every event from Redis into the local rings; reconnect with backoff when it goes away."""
@@ -395,8 +396,7 @@ class RedisBroker(Broker):
 
 # ---- The Flask side ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Kind:
+class _Kind(NamedTuple):
     authorize: Callable[[str], None]
     snapshot: Callable[[str], str]
 
@@ -426,23 +426,19 @@ def publish(channel: str, html: str | Callable[[], str], key: str | None = None)
     the change is already committed, so a broken broker must not fail the request. Events with
     the same `key` sent in a burst are collapsed to the newest.
     """
-    languages = current_app.config.get("LANGUAGES") or ()
-    if not languages:
-        return _publish(channel, html() if callable(html) else html, key)
-    from flask_babel import force_locale
-
-    last = None
-    for language in languages:
-        with force_locale(language):
-            text = html() if callable(html) else html
-        last = _publish(f"{channel}@{language}", text, key) or last
-    return last
-
-
-def _publish(channel: str, html: str, key: str | None) -> int | None:
     try:
-        return broker().publish(channel, html, key)
-    except Exception:
+        languages = current_app.config.get("LANGUAGES") or ()
+        if not languages:
+            return broker().publish(channel, html() if callable(html) else html, key)
+        from flask_babel import force_locale
+
+        last = None
+        for language in languages:
+            with force_locale(language):
+                text = html() if callable(html) else html
+            last = broker().publish(f"{channel}@{language}", text, key) or last
+        return last
+    except Exception:  # a template error counts too: the change is committed either way
         log.exception("live: publishing to %s failed", channel)
         return None
 

@@ -29,43 +29,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def port_of(directory: Path) -> int:
-    return int((directory / "port").read_text())
+class RedisServer:
+    """A throwaway redis-server on a free loopback port (PITFALLS §5)."""
 
+    def __init__(self, directory: Path) -> None:
+        self.directory, self.port = directory, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.pid = None
 
-def start_redis(directory: Path, port: int) -> int:
-    """Start a throwaway redis-server; return its pid once it answers PING."""
-    (directory / "port").write_text(str(port))
-    subprocess.run(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--daemonize", "yes", "--pidfile", str(directory / "redis.pid"), "--dir", str(directory),
-         "--logfile", str(directory / "redis.log")], check=True)
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            client.ping()
-            return int((directory / "redis.pid").read_text())
-        except (redis.ConnectionError, FileNotFoundError, ValueError):
-            if time.monotonic() > deadline:
-                raise
+    def start(self) -> "RedisServer":
+        pidfile = self.directory / "redis.pid"
+        subprocess.run(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "yes", "--pidfile", str(pidfile),
+             "--dir", str(self.directory), "--logfile", str(self.directory / "redis.log")], check=True)
+        client = redis.Redis(port=self.port)
+        deadline = time.monotonic() + 5
+        while self.pid is None:
+            try:
+                client.ping()
+                self.pid = int(pidfile.read_text())
+            except (redis.ConnectionError, FileNotFoundError, ValueError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+        client.close()
+        return self
+
+    def stop(self) -> None:
+        """Kill it, as a crash would (SIGTERM takes Redis about 2 s), losing its data."""
+        os.kill(self.pid, signal.SIGKILL)
+        self.pid = None
+        (self.directory / "redis.pid").unlink(missing_ok=True)
+        # Daemonized, it may linger as a zombie nobody reaps: wait for its port to close instead.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            except OSError:
+                return
             time.sleep(0.01)
-        finally:
-            client.close()
-
-
-def stop_redis(pid: int, directory: Path) -> None:
-    """Kill a redis-server started by start_redis, as a crash would (SIGTERM takes Redis ~2 s)."""
-    os.kill(pid, signal.SIGKILL)
-    (directory / "redis.pid").unlink(missing_ok=True)
-    # Its parent is gone (daemonized), so it may linger as a zombie: wait for the port to close.
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port_of(directory)), timeout=0.5).close()
-        except OSError:
-            return
-        time.sleep(0.01)
 
 
 @pytest.fixture(scope="session")
@@ -75,11 +78,9 @@ def redis_url(tmp_path_factory):
         return
     if not shutil.which("redis-server"):
         pytest.skip("no Redis: set TEST_REDIS_URL or install redis-server")
-    port = free_port()
-    directory = tmp_path_factory.mktemp("redis")
-    pid = start_redis(directory, port)
-    yield f"redis://127.0.0.1:{port}/0"
-    stop_redis(pid, directory)
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server.url
+    server.stop()
 
 
 def forget_prefix(url: str, prefix: str) -> None:
@@ -258,6 +259,15 @@ def test_module_publish_never_raises_when_the_broker_fails(caplog):
     assert "boom" in caplog.text
 
 
+def test_module_publish_never_raises_when_rendering_fails(caplog):
+    app = Flask(__name__)
+    app.extensions["live"] = MemoryBroker()
+    with app.app_context():
+        assert live.publish("wall:1", lambda: 1 / 0) is None
+        assert live.publish("wall:1", lambda: "<p>rendered</p>") is not None
+    assert "ZeroDivisionError" in caplog.text
+
+
 def test_workers_on_one_redis_share_events(redis_url):
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     a = RedisBroker(redis_url, ring_size=RING, prefix=prefix)
@@ -282,16 +292,14 @@ def test_workers_on_one_redis_share_events(redis_url):
 
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server to restart")
 def test_subscriber_recovers_after_redis_restarts(tmp_path):
-    port = free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    pid = start_redis(tmp_path, port)
-    a = RedisBroker(url, ring_size=RING)
-    b = RedisBroker(url, ring_size=RING)
+    server = RedisServer(tmp_path).start()
+    a = RedisBroker(server.url, ring_size=RING)
+    b = RedisBroker(server.url, ring_size=RING)
     try:
         seen = a.publish("wall:1", "<p>before</p>")
         assert [e.id for e in settled(b, "wall:1", seen - 1, seen)] == [seen]
-        stop_redis(pid, tmp_path)
-        pid = start_redis(tmp_path, port)  # empty: the events before the restart are gone
+        server.stop()
+        server.start()  # empty: the events before the restart are gone
         after = a.publish("wall:1", "<p>after</p>")
 
         assert after > seen
@@ -308,4 +316,5 @@ def test_subscriber_recovers_after_redis_restarts(tmp_path):
     finally:
         a.close()
         b.close()
-        stop_redis(pid, tmp_path)
+        if server.pid:
+            server.stop()

@@ -183,3 +183,15 @@ def test_initiative_factory_parts_are_searchable(app, member):
     factories.make_initiative(name="Fritidsbanken")
     page = member.get("/initiatives?q=fritidsbank").get_data(as_text=True)
     assert "Fritidsbanken" in page
+
+
+def test_times_are_shown_in_swedish_format_and_stockholm_time(demo, member):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import update
+
+    db.session.execute(update(Initiative).where(Initiative.key == "studentcoacher")
+                       .values(updated_at=datetime(2024, 7, 10, 12, 5, tzinfo=timezone.utc)))
+    db.session.commit()
+    page = member.get("/initiatives/studentcoacher").get_data(as_text=True)
+    assert "Senast ändrad 2024-07-10 14:05" in page  # CEST is UTC+2 in July

@@ -1,0 +1,54 @@
+"""axe-core on every page of the foundation, as a facilitator, in Swedish and English, and on a
+phone-sized screen; no page may log a console error (a CSP violation shows up as one)."""
+import pytest
+from playwright.sync_api import expect
+
+PAGES = [
+    "/portfolio",
+    "/initiatives",
+    "/initiatives?municipality=eskilstuna&q=skola",
+    "/initiatives/unga-vuxna-utan-arbete-eller-studier",
+    "/initiatives/ungdomsdelaktighet/edit",
+    "/initiatives/new",
+    "/initiatives/studentcoacher/parts/1/edit",
+    "/initiatives/studentcoacher/parts/new",
+    "/initiatives/studentcoacher/delete",
+    "/no-such-page",
+]
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (360, 740)], ids=["laptop", "phone"])
+def test_every_page_passes_axe_without_console_errors(page, live_server, login, axe_check, console_errors, viewport):
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    page.goto(live_server + "/")
+    axe_check(page)
+    login(page)
+    for path in PAGES:
+        page.goto(live_server + path)
+        axe_check(page)
+    assert [e for e in console_errors if "404" not in e] == []
+
+
+def test_pages_pass_axe_in_english(page, live_server, login, axe_check):
+    login(page)
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="Initiatives", exact=True)).to_be_visible()
+    for path in PAGES[:5]:
+        page.goto(live_server + path)
+        axe_check(page)
+    page.get_by_role("button", name="Svenska").click()
+    expect(page.locator("html")).to_have_attribute("lang", "sv")
+
+
+def test_everything_can_be_reached_with_the_keyboard(page, live_server, login):
+    login(page)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Hoppa till innehållet")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.goto(live_server + "/initiatives")
+    page.get_by_label("Sök").focus()
+    page.keyboard.type("spiral")
+    expect(page.locator(".initiative-card")).to_have_count(1)
+    page.keyboard.press("Tab")  # on to the municipality filter
+    expect(page.get_by_label("Kommun")).to_be_focused()
