@@ -110,7 +110,7 @@ def handle_http_error(error: HTTPException):
         422: (_("Kontrollera uppgifterna"), _("Några uppgifter behöver rättas.")),
         429: (_("För många försök"), _("Vänta en stund och försök igen.")),
     }
-    title, message = messages.get(error.code, (error.name, error.description or ""))
+    title, message = messages.get(error.code, (_("Något gick fel"), _("Begäran kunde inte utföras.")))
     response = _error(error.code or 500, title, message)
     if error.code == 401 and not request.headers.get("HX-Request") and request.method == "GET" \
             and not request.path.startswith("/live/"):
@@ -160,11 +160,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def template_globals():
-        from board import live
-
         return {
             "csrf_token": generate_csrf,
-            "live_since": live.latest_id,
             "sse_config": app.config.get("LIVE_SSE_CONFIG"),
             "languages": app.config["LANGUAGES"],
             "get_locale": get_locale,

@@ -87,8 +87,9 @@ def create():
 @login_required
 def show(key: str):
     """An initiative: aims, parts (existing and potential), relations, challenges; live."""
+    since = live.latest_id()  # before the queries, so a change committed meanwhile is replayed
     initiative = service.get_initiative_or_404(key)
-    return render_template("portfolio/show.html", initiative=initiative,
+    return render_template("portfolio/show.html", initiative=initiative, live_since=since,
                            relations=service.relations_of(initiative),
                            relation_form=_relation_form(RelationForm(), initiative), empty_form=EmptyForm())
 
@@ -189,7 +190,7 @@ def relation_create(key: str):
             return redirect(url_for("portfolio.show", key=key) + "#relationer", 303)
         except service.PortfolioError as error:
             form.to.errors.append(str(error))
-    return render_template("portfolio/show.html", initiative=initiative,
+    return render_template("portfolio/show.html", initiative=initiative, live_since=live.latest_id(),
                            relations=service.relations_of(initiative), relation_form=form,
                            empty_form=EmptyForm()), 422
 

@@ -51,4 +51,4 @@ def test_everything_can_be_reached_with_the_keyboard(page, live_server, login):
     page.keyboard.type("spiral")
     expect(page.locator(".initiative-card")).to_have_count(1)
     page.keyboard.press("Tab")  # on to the municipality filter
-    expect(page.get_by_label("Kommun")).to_be_focused()
+    expect(page.get_by_label("Organisation")).to_be_focused()

@@ -15,8 +15,9 @@ from werkzeug.serving import make_server
 
 from board import live
 from board.extensions import db
+from board.live import RedisBroker
 
-from .test_broker import RedisBroker, forget_prefix, redis_url  # noqa: F401 - a fixture
+from .test_broker import forget_prefix, redis_url  # noqa: F401 - redis_url is a fixture
 
 RING = 8
 HEARTBEAT = 0.3

@@ -195,3 +195,24 @@ def test_times_are_shown_in_swedish_format_and_stockholm_time(demo, member):
     db.session.commit()
     page = member.get("/initiatives/studentcoacher").get_data(as_text=True)
     assert "Senast ändrad 2024-07-10 14:05" in page  # CEST is UTC+2 in July
+
+
+def test_a_change_committed_while_the_page_renders_is_replayed_by_its_stream(demo, member, monkeypatch):
+    """The page's stream starts at the broker position read before its queries, not after."""
+    import re
+
+    from board import live
+    from board.portfolio import service
+
+    published = []
+    original = service.get_initiative_or_404
+
+    def load_then_someone_else_saves(key):
+        initiative = original(key)
+        published.append(live.publish(f"initiative:{key}", "<p>ändrat under tiden</p>", key="initiative"))
+        return initiative
+
+    monkeypatch.setattr(service, "get_initiative_or_404", load_then_someone_else_saves)
+    page = member.get("/initiatives/studentcoacher").get_data(as_text=True)
+    since = int(re.search(r"since=(\d+)", page).group(1))
+    assert published and since < published[0]
