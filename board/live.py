@@ -15,6 +15,7 @@ import re
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, NamedTuple
@@ -81,7 +82,7 @@ class _Ring:
         self.wakeup = threading.Event()
 
 
-class Broker:
+class Broker(ABC):
     """Rings of recent events per channel, read by id; subclasses decide where ids come from."""
 
     def __init__(self, ring_size: int = 256) -> None:
@@ -91,13 +92,13 @@ class Broker:
         self._top = 0  # the highest id this process knows was issued
         self._floor = _NEVER  # the floor of a ring created now
 
+    @abstractmethod
     def publish(self, channel: str, html: str, key: str | None = None) -> int | None:
         """Send `html` to every subscriber of `channel`; return its id."""
-        raise NotImplementedError
 
+    @abstractmethod
     def latest_id(self) -> int:
         """Return the current position: the id of the newest event (or of the broker's start)."""
-        raise NotImplementedError
 
     def close(self) -> None:
         """Release connections and background work."""

@@ -186,7 +186,21 @@ def validate(data) -> list[str]:
     for i, ini in enumerate(lists["initiatives"]):
         if isinstance(ini, dict):
             _validate_initiative(c, ini, f"initiatives[{i}]", orgs, challenges, initiatives, levers, horizons)
+    _validate_part_relations(c, lists["initiatives"])
     return c.errors
+
+
+def _validate_part_relations(c: _Checker, initiatives: list) -> None:
+    """A relation between parts must point at a part the other initiative has."""
+    numbers = {ini.get("key"): {p.get("n") for p in ini.get("parts", []) if isinstance(p, dict)}
+               for ini in initiatives if isinstance(ini, dict) and isinstance(ini.get("parts", []), list)}
+    for i, ini in enumerate(initiatives):
+        if not isinstance(ini, dict) or not isinstance(ini.get("relations", []), list):
+            continue
+        for j, rel in enumerate(ini.get("relations", [])):
+            if isinstance(rel, dict) and "to_part" in rel and rel.get("to") in numbers \
+                    and rel["to_part"] not in numbers[rel["to"]]:
+                c.err(f"initiatives[{i}].relations[{j}].to_part", f"{rel['to']} has no part {rel['to_part']}")
 
 
 def _validate_initiative(c: _Checker, ini: dict, path: str, orgs, challenges, initiatives, levers, horizons):
@@ -370,7 +384,7 @@ def _relation_ends(initiative, rel, initiatives):
     if "from_part" in rel:
         parts_from = {p.n: p for p in initiative.parts}
         parts_to = {p.n: p for p in target.parts}
-        return dict(from_part=parts_from[rel["from_part"]], to_part=parts_to.get(rel["to_part"]),
+        return dict(from_part=parts_from[rel["from_part"]], to_part=parts_to[rel["to_part"]],
                     from_initiative=None, to_initiative=None)
     return dict(from_initiative=initiative, to_initiative=target, from_part=None, to_part=None)
 
@@ -382,9 +396,6 @@ def _sync_relations(initiative: Initiative, relations: list, initiatives: dict) 
     unmatched = list(current)
     for rel in relations:
         ends = _relation_ends(initiative, rel, initiatives)
-        if ends["from_part"] is not None and ends["to_part"] is None:
-            raise ImportError_([f"relation from {initiative.key} part {rel['from_part']}: "
-                                f"{rel['to']} has no part {rel['to_part']}"])
         values = dict(kind=rel.get("kind", "strategic"), source=rel.get("source"), note=rel.get("note", ""))
         match = next((r for r in unmatched if all(getattr(r, k) is v for k, v in ends.items())), None)
         if match:

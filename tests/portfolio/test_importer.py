@@ -96,3 +96,24 @@ def test_validation_reports_every_problem_at_once(data):
 
 def test_a_document_that_is_not_an_object_is_refused():
     assert importer.validate([1, 2]) == ["$: must be an object, not list"]
+
+
+def test_relations_between_parts_round_trip(app, data):
+    uvas = next(i for i in data["initiatives"] if i["key"] == "unga-vuxna-utan-arbete-eller-studier")
+    uvas["relations"].append({"to": "samverkan-for-fler-i-forskolan", "from_part": 2, "to_part": 4,
+                              "kind": "strategic", "note": "Samma styrfråga"})
+    importer.import_portfolio(data)
+    relation = db.session.scalar(select(Relation).where(Relation.from_part_id.is_not(None)))
+    assert (relation.from_part.n, relation.to_part.initiative.key, relation.to_part.n) == (
+        2, "samverkan-for-fler-i-forskolan", 4)
+    exported = importer.export_portfolio()
+    assert not importer.import_portfolio(exported).changed
+    assert next(i for i in exported["initiatives"] if i["key"] == uvas["key"])["relations"] == uvas["relations"]
+
+
+def test_a_relation_to_a_missing_part_is_refused_and_nothing_is_written(app, data):
+    data["initiatives"][0]["relations"].append({"to": "ungdomsdelaktighet", "from_part": 1, "to_part": 9})
+    with pytest.raises(importer.ImportError_) as error:
+        importer.import_portfolio(data)
+    assert "initiatives[0].relations[0].to_part: ungdomsdelaktighet has no part 9" in error.value.errors
+    assert count(Initiative) == 0
