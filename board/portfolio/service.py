@@ -4,6 +4,7 @@ import unicodedata
 from collections import Counter
 
 from flask import abort, render_template
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
@@ -31,7 +32,8 @@ def organisations() -> list[Organisation]:
 
 
 def challenges() -> list[Challenge]:
-    return db.session.scalars(select(Challenge).order_by(Challenge.row, Challenge.position)).all()
+    return db.session.scalars(select(Challenge).options(selectinload(Challenge.initiatives))
+                              .order_by(Challenge.row, Challenge.position)).all()
 
 
 def challenge_rows() -> list[ChallengeRow]:
@@ -85,7 +87,7 @@ def relations_of(initiative: Initiative) -> list[Relation]:
 def overview() -> dict:
     """What a Core Team member looks at first: where the portfolio is and where its gaps are."""
     initiatives = db.session.scalars(initiatives_query()).all()
-    by_challenge = {c: [i for i in c.initiatives] for c in challenges()}
+    by_challenge = {c: list(c.initiatives) for c in challenges()}
     by_org = {o: [i for i in initiatives if o in i.municipalities] for o in organisations()}
     parts = Counter(p.status for i in initiatives for p in i.parts)
     return {
@@ -167,7 +169,7 @@ def save_part(initiative: Initiative, data: dict, part: Part | None = None) -> P
     """Add a part, or change one; part numbers are unique within the initiative."""
     clash = next((p for p in initiative.parts if p.n == data["n"] and p is not part), None)
     if clash:
-        raise PortfolioError(f"Del {data['n']} finns redan i initiativet.")
+        raise PortfolioError(_("Del %(n)s finns redan i initiativet.", n=data["n"]))
     if part is None:
         part = Part(n=data["n"])
         initiative.parts.append(part)
@@ -193,7 +195,7 @@ def add_relation(initiative: Initiative, other_key: str, note: str) -> Relation:
     """Record a strategic relation from this initiative to another."""
     other = db.session.scalar(select(Initiative).where(Initiative.key == other_key))
     if other is None or other is initiative:
-        raise PortfolioError("Välj ett annat initiativ.")
+        raise PortfolioError(_("Välj ett annat initiativ."))
     relation = Relation(from_initiative=initiative, to_initiative=other, note=note, kind="strategic",
                         source="tavlan")
     db.session.add(relation)
