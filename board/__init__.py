@@ -81,10 +81,12 @@ def _sqlite_pragmas(app: Flask) -> None:
 def init_blueprints(app: Flask) -> None:
     from board import live
     from board.auth import bp as auth_bp
+    from board.feedback import bp as feedback_bp
     from board.portfolio import bp as portfolio_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portfolio_bp)
+    app.register_blueprint(feedback_bp)
     app.register_blueprint(live.bp)
 
 

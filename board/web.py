@@ -13,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import text
@@ -168,4 +168,5 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["decimal"] = format_decimal
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt)

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("feedback", __name__)
+
+from board.feedback import views  # noqa: E402,F401  (registers the routes on bp)

@@ -1,0 +1,116 @@
+"""Live feedback sessions: a running order of items behind one six-digit join code.
+
+Named FeedbackSession, not Session, which would clash with db.session and flask.session.
+"""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from board.extensions import db
+from board.models import IdMixin, TimestampMixin
+
+ITEM_KINDS = ("content", "choice", "wordcloud", "open", "scale", "ranking", "qa", "decision")
+QUESTION_KINDS = ITEM_KINDS[1:]
+# Results start hidden for these kinds, so the room does not follow the first answers.
+HIDDEN_BY_DEFAULT = ("choice", "scale", "ranking")
+PACING = ("presenter", "self")
+
+
+class FeedbackSession(IdMixin, TimestampMixin, db.Model):
+    __tablename__ = "feedback_session"
+    __table_args__ = (CheckConstraint("pacing IN ('presenter', 'self')", name="pacing"),)
+
+    code: Mapped[str] = mapped_column(String(6), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date | None] = mapped_column(Date)
+    initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiative.id", ondelete="SET NULL"))
+    pacing: Mapped[str] = mapped_column(String(10), default="presenter")
+    ask_name: Mapped[bool] = mapped_column(default=False)
+    ask_organisation: Mapped[bool] = mapped_column(default=False)
+    # The item on the big screen; None before the start ("waiting for the presenter").
+    current_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback_item.id", ondelete="SET NULL", use_alter=True))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    initiative = relationship("Initiative")
+    items = relationship("Item", back_populates="session", order_by="Item.position",
+                         cascade="all, delete-orphan", passive_deletes=True,
+                         foreign_keys="Item.session_id")
+    current_item = relationship("Item", foreign_keys=[current_item_id], post_update=True)
+
+    def index_of(self, item) -> int | None:
+        return next((i for i, it in enumerate(self.items) if it.id == item.id), None) if item else None
+
+
+class Item(IdMixin, TimestampMixin, db.Model):
+    """A slide of the running order: a content slide or a question."""
+
+    __tablename__ = "feedback_item"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("feedback_session.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # A question may collect feedback for an initiative of its own (several per meeting).
+    initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiative.id", ondelete="SET NULL"))
+    # Per kind: choice {"multiple": bool}; scale {"min", "max", "min_label", "max_label"}.
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    results_hidden: Mapped[bool] = mapped_column(default=False)
+    locked: Mapped[bool] = mapped_column(default=False)
+
+    session = relationship("FeedbackSession", back_populates="items", foreign_keys=[session_id])
+    initiative = relationship("Initiative")
+    options = relationship("Option", back_populates="item", order_by="Option.position",
+                           cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind in QUESTION_KINDS
+
+
+class Option(IdMixin, db.Model):
+    """A choice, a ranking entry or a decision proposal."""
+
+    __tablename__ = "feedback_option"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_item.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(String(300))
+
+    item = relationship("Item", back_populates="options")
+
+
+class Participant(IdMixin, TimestampMixin, db.Model):
+    """Someone who joined a session: a random token kept in an HttpOnly cookie (only its hash is
+    stored), optionally a name and organisation, or a logged-in member."""
+
+    __tablename__ = "feedback_participant"
+    __table_args__ = (UniqueConstraint("session_id", "token_hash"),)
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("feedback_session.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    organisation: Mapped[str] = mapped_column(String(120), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    user = relationship("User")
+
+
+class Answer(IdMixin, TimestampMixin, db.Model):
+    """One participant's answer to one question; the unique constraint makes double taps, two tabs
+    and retries update the same row instead of counting twice."""
+
+    __tablename__ = "feedback_answer"
+    __table_args__ = (UniqueConstraint("item_id", "participant_id"),)
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_item.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("feedback_participant.id", ondelete="CASCADE"))
+    value: Mapped[dict | list | str | int] = mapped_column(JSON)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    participant = relationship("Participant")
+    hidden_by = relationship("User")

@@ -1,0 +1,64 @@
+"""Results per question type, always computed from the stored answers (never from a counter that
+is read and rewritten), leaving out answers a moderator has hidden."""
+import re
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from board.extensions import db
+from board.feedback.models import Answer, Item, Participant
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_word(word: str) -> str:
+    """Word-cloud entries count together regardless of case and spacing: " Trygga  Vuxna" = "trygga vuxna"."""
+    return _SPACE.sub(" ", word).strip().casefold()
+
+
+def visible_answers(item: Item) -> list[Answer]:
+    return db.session.scalars(select(Answer).where(Answer.item_id == item.id, Answer.hidden.is_(False))
+                              .order_by(Answer.updated_at.desc(), Answer.id.desc())).all()
+
+
+def participant_count(session_id: int) -> int:
+    return db.session.scalar(select(func.count(Participant.id)).where(Participant.session_id == session_id))
+
+
+def compute(item: Item) -> dict:
+    """Everything the presenter shows for `item`: "n" respondents plus what its kind needs."""
+    if not item.is_question:
+        return {"n": 0}
+    answers = visible_answers(item)
+    result = {"n": len(answers)}
+    if item.kind == "choice":
+        counts = Counter(option for a in answers for option in a.value)
+        rows = [(o, counts[o.id]) for o in item.options]
+        top = max((c for _o, c in rows), default=0)
+        result.update(rows=rows, max=max(top, 1))
+    elif item.kind == "scale":
+        low, high = scale_bounds(item)
+        counts = Counter(a.value for a in answers)
+        rows = [(v, counts[v]) for v in range(low, high + 1)]
+        result.update(rows=rows, max=max([c for _v, c in rows] + [1]),
+                      mean=round(sum(a.value for a in answers) / len(answers), 2) if answers else None)
+    elif item.kind == "wordcloud":
+        counts = Counter(normalise_word(w) for a in answers for w in a.value)
+        top = max(counts.values(), default=1)
+        # (word, count, size 1-5): the size class scales the word on the big screen.
+        result.update(words=[(w, c, 1 + int(4 * c / top)) for w, c in counts.most_common(60)])
+    elif item.kind == "open":
+        result.update(texts=[a.value for a in answers])
+    elif item.kind == "ranking":
+        positions: dict[int, list[int]] = {o.id: [] for o in item.options}
+        for a in answers:
+            for rank, option_id in enumerate(a.value, start=1):
+                positions.setdefault(option_id, []).append(rank)
+        rows = sorted(((o, round(sum(positions[o.id]) / len(positions[o.id]), 2) if positions[o.id] else None)
+                       for o in item.options), key=lambda r: (r[1] is None, r[1] or 0))
+        result.update(rows=rows, size=len(item.options))
+    return result
+
+
+def scale_bounds(item: Item) -> tuple[int, int]:
+    return int(item.settings.get("min", 1)), int(item.settings.get("max", 5))

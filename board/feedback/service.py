@@ -1,0 +1,345 @@
+"""Feedback sessions: preparing the running order, joining, answering, presenting.
+
+Functions that change state commit, then publish: participants follow `join:<session id>`, the
+presenter screen and control panel follow `present:<session id>`.
+"""
+import hashlib
+import secrets
+from datetime import datetime, timezone
+
+from flask import abort, render_template
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from board import live
+from board.extensions import db
+from board.feedback import results
+from board.feedback.models import (
+    HIDDEN_BY_DEFAULT,
+    ITEM_KINDS,
+    Answer,
+    FeedbackSession,
+    Item,
+    Option,
+    Participant,
+)
+
+MAX_OPEN_TEXT = 500
+MAX_WORDS = 3
+MAX_WORD_LENGTH = 40
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be accepted; the message is shown to the participant."""
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+def normalise_code(raw: str | None) -> str | None:
+    """"123 456", "123-456" and " 123456 " all mean 123456; anything else is not a code."""
+    digits = "".join(ch for ch in (raw or "") if ch not in " -\t")
+    return digits if len(digits) == 6 and digits.isascii() and digits.isdigit() else None
+
+
+def get_session_or_404(session_id: int) -> FeedbackSession:
+    return db.get_or_404(FeedbackSession, session_id)
+
+
+def get_session_by_code_or_404(code: str) -> FeedbackSession:
+    session = db.session.scalar(select(FeedbackSession).where(FeedbackSession.code == normalise_code(code)))
+    if session is None:
+        abort(404)
+    return session
+
+
+def get_item_or_404(session: FeedbackSession, item_id: int) -> Item:
+    item = db.session.get(Item, item_id)
+    if item is None or item.session_id != session.id:
+        abort(404)
+    return item
+
+
+def sessions_query():
+    return select(FeedbackSession).order_by(FeedbackSession.held_on.desc().nulls_last(),
+                                            FeedbackSession.id.desc())
+
+
+# --- preparing -------------------------------------------------------------------------------
+
+def _new_code() -> str:
+    taken = set(db.session.scalars(select(FeedbackSession.code)))
+    while True:
+        code = f"{secrets.randbelow(10 ** 6):06d}"
+        if code not in taken:
+            return code
+
+
+def create_session(title: str, held_on=None, initiative=None, pacing="presenter", ask_name=False,
+                   ask_organisation=False, user=None) -> FeedbackSession:
+    """Create a session with a fresh six-digit join code."""
+    for _attempt in range(5):
+        session = FeedbackSession(code=_new_code(), title=title, held_on=held_on, initiative=initiative,
+                                  pacing=pacing, ask_name=ask_name, ask_organisation=ask_organisation,
+                                  created_by_id=user.id if user else None)
+        db.session.add(session)
+        try:
+            db.session.commit()
+            return session
+        except IntegrityError:  # two sessions drew the same code at the same moment
+            db.session.rollback()
+    raise RuntimeError("could not find a free join code")
+
+
+def update_session(session: FeedbackSession, **values) -> None:
+    for name, value in values.items():
+        setattr(session, name, value)
+    db.session.commit()
+    publish(session)
+
+
+def save_item(session: FeedbackSession, data: dict, item: Item | None = None) -> Item:
+    """Add an item at the end of the running order, or change one."""
+    if item is None:
+        if data["kind"] not in ITEM_KINDS:
+            raise ValueError(data["kind"])
+        item = Item(kind=data["kind"], position=len(session.items),
+                    results_hidden=data["kind"] in HIDDEN_BY_DEFAULT)
+        session.items.append(item)
+    item.title = data["title"]
+    item.body = data.get("body") or ""
+    item.initiative = data.get("initiative")
+    if "results_hidden" in data:
+        item.results_hidden = bool(data["results_hidden"])
+    if item.kind == "choice":
+        item.settings = {"multiple": bool(data.get("multiple"))}
+    elif item.kind == "scale":
+        item.settings = {"min": data["scale_min"], "max": data["scale_max"],
+                         "min_label": data.get("min_label") or "", "max_label": data.get("max_label") or ""}
+    if item.kind in ("choice", "ranking", "decision"):
+        _sync_options(item, data.get("options") or [])
+    db.session.commit()
+    publish(session)
+    return item
+
+
+def _sync_options(item: Item, texts: list[str]) -> None:
+    """Keep options whose text is unchanged (their answers stay valid), add new ones, drop the rest."""
+    existing = {o.text: o for o in item.options}
+    item.options = [existing.get(text) or Option(text=text) for text in texts]
+    for position, option in enumerate(item.options):
+        option.position = position
+
+
+def delete_item(session: FeedbackSession, item: Item) -> None:
+    """Remove an item and its answers; the running order closes the gap."""
+    if session.current_item_id == item.id:
+        session.current_item = None
+    session.items.remove(item)
+    for position, other in enumerate(session.items):
+        other.position = position
+    db.session.commit()
+    publish(session)
+
+
+def move_item(session: FeedbackSession, item: Item, offset: int) -> None:
+    """Move an item up (-1) or down (+1) in the running order."""
+    items = list(session.items)
+    index = items.index(item)
+    target = max(0, min(len(items) - 1, index + offset))
+    items.insert(target, items.pop(index))
+    for position, other in enumerate(items):
+        other.position = position
+    db.session.commit()
+    db.session.expire(session, ["items"])
+    publish(session)
+
+
+# --- presenting ------------------------------------------------------------------------------
+
+def go_to(session: FeedbackSession, item: Item | None) -> None:
+    """Put `item` on the big screen (None: back to "waiting"); every phone follows."""
+    session.current_item = item
+    db.session.commit()
+    publish(session)
+
+
+def step(session: FeedbackSession, offset: int) -> None:
+    """Move to the next (+1) or previous (-1) item, staying within the running order."""
+    if not session.items:
+        return
+    index = session.index_of(session.current_item)
+    index = 0 if index is None else max(0, min(len(session.items) - 1, index + offset))
+    go_to(session, session.items[index])
+
+
+def toggle_results(session: FeedbackSession, item: Item) -> None:
+    """Show or hide an item's results on the big screen."""
+    item.results_hidden = not item.results_hidden
+    db.session.commit()
+    publish(session, participants=False)
+
+
+def toggle_lock(session: FeedbackSession, item: Item) -> None:
+    """Stop or allow answering; a locked question keeps its answers."""
+    item.locked = not item.locked
+    db.session.commit()
+    publish(session)
+
+
+def hide_answer(session: FeedbackSession, answer: Answer, user, hidden: bool = True) -> None:
+    """Hide (or show again) one answer; it is kept, marked with who hid it and when."""
+    answer.hidden = hidden
+    answer.hidden_by_id = user.id if hidden else None
+    answer.hidden_at = datetime.now(timezone.utc) if hidden else None
+    db.session.commit()
+    publish(session, participants=False)
+
+
+# --- joining and answering -------------------------------------------------------------------
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def find_participant(session: FeedbackSession, token: str | None) -> Participant | None:
+    if not token:
+        return None
+    return db.session.scalar(select(Participant).where(Participant.session_id == session.id,
+                                                       Participant.token_hash == token_hash(token)))
+
+
+def join(session: FeedbackSession, token: str, user=None) -> Participant:
+    """The participant for this browser's token, created on first visit (no account needed)."""
+    participant = find_participant(session, token)
+    if participant is not None:
+        return participant
+    participant = Participant(session_id=session.id, token_hash=token_hash(token),
+                              user_id=user.id if user is not None and user.is_authenticated else None)
+    db.session.add(participant)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same browser joined twice at once (two tabs)
+        db.session.rollback()
+        return find_participant(session, token)
+    publish(session, participants=False)
+    return participant
+
+
+def set_identity(participant: Participant, name: str, organisation: str) -> None:
+    participant.name, participant.organisation = name, organisation
+    db.session.commit()
+
+
+def can_answer(session: FeedbackSession, item: Item) -> bool:
+    """A question can be answered when it is on screen (or the session is self-paced) and not locked."""
+    on_screen = session.pacing == "self" or session.current_item_id == item.id
+    return item.is_question and not item.locked and on_screen
+
+
+def parse_answer(item: Item, form) -> object:
+    """Turn submitted form values into the stored value for `item`'s kind, or raise AnswerError."""
+    if item.kind == "choice":
+        valid = {o.id for o in item.options}
+        chosen = [int(v) for v in form.getlist("option") if v.isdigit() and int(v) in valid]
+        if not chosen:
+            raise AnswerError(_("Välj ett alternativ."))
+        if not item.settings.get("multiple") and len(chosen) > 1:
+            raise AnswerError(_("Välj bara ett alternativ."))
+        return sorted(set(chosen))
+    if item.kind == "wordcloud":
+        words = [results.normalise_word(w) for w in form.getlist("word")]
+        words = [w for w in words if w]
+        if not words:
+            raise AnswerError(_("Skriv minst ett ord."))
+        if len(words) > MAX_WORDS:
+            raise AnswerError(_("Högst %(n)s ord.", n=MAX_WORDS))
+        if any(len(w) > MAX_WORD_LENGTH for w in words):
+            raise AnswerError(_("Ett ord får vara högst %(n)s tecken.", n=MAX_WORD_LENGTH))
+        return words
+    if item.kind == "open":
+        text = (form.get("text") or "").strip()
+        if not text:
+            raise AnswerError(_("Skriv ditt svar."))
+        if len(text) > MAX_OPEN_TEXT:
+            raise AnswerError(_("Svaret får vara högst %(n)s tecken.", n=MAX_OPEN_TEXT))
+        return text
+    if item.kind == "scale":
+        low, high = results.scale_bounds(item)
+        raw = (form.get("value") or "").strip()
+        if not (raw.lstrip("-").isascii() and raw.lstrip("-").isdigit()) or not low <= int(raw) <= high:
+            raise AnswerError(_("Välj ett värde från %(low)s till %(high)s.", low=low, high=high))
+        return int(raw)
+    if item.kind == "ranking":
+        valid = [o.id for o in item.options]
+        order = [int(v) for v in form.getlist("option") if v.isdigit()]
+        if sorted(order) != sorted(valid):
+            raise AnswerError(_("Ordna alla alternativ."))
+        return order
+    raise AnswerError(_("Den här frågan tar inte emot svar här."))
+
+
+def answer(session: FeedbackSession, item: Item, participant: Participant, value) -> Answer:
+    """Store a participant's answer, replacing their earlier one: one row per participant and
+    question whatever the number of taps, tabs or retries (the database enforces it)."""
+    if not can_answer(session, item):
+        raise AnswerError(_("Frågan är stängd för svar just nu."))
+    stored = _upsert_answer(item, participant, value)
+    publish(session, participants=False)
+    return stored
+
+
+def _upsert_answer(item: Item, participant: Participant, value) -> Answer:
+    existing = db.session.scalar(select(Answer).where(Answer.item_id == item.id,
+                                                      Answer.participant_id == participant.id))
+    if existing is None:
+        try:
+            with db.session.begin_nested():
+                existing = Answer(item_id=item.id, participant_id=participant.id, value=value)
+                db.session.add(existing)
+            db.session.commit()
+            return existing
+        except IntegrityError:  # a second request of the same participant got there first
+            db.session.rollback()
+            existing = db.session.scalar(select(Answer).where(Answer.item_id == item.id,
+                                                              Answer.participant_id == participant.id))
+    existing.value = value
+    db.session.commit()
+    return existing
+
+
+def own_answer(item: Item, participant: Participant | None) -> Answer | None:
+    if participant is None or not item.is_question:
+        return None
+    return db.session.scalar(select(Answer).where(Answer.item_id == item.id,
+                                                  Answer.participant_id == participant.id))
+
+
+# --- live ------------------------------------------------------------------------------------
+
+def stage_context(session: FeedbackSession) -> dict:
+    item = session.current_item
+    return {"session": session, "item": item, "result": results.compute(item) if item else None,
+            "participants": results.participant_count(session.id),
+            "position": session.index_of(item)}
+
+
+def render_stage(session: FeedbackSession) -> str:
+    """The presenter's stage: the current item, its results (unless hidden) and the counts."""
+    return render_template("feedback/_stage.html", **stage_context(session))
+
+
+def render_participant_item(session: FeedbackSession) -> str:
+    """What every phone shows: the current item, or "waiting for the presenter"."""
+    return render_template("feedback/_participant_item.html", session=session, item=session.current_item,
+                           answer=None, error=None)
+
+
+def publish(session: FeedbackSession, participants: bool = True) -> None:
+    live.publish(f"present:{session.id}", lambda: render_stage(session), key="stage")
+    if participants:
+        live.publish(f"join:{session.id}", lambda: render_participant_item(session), key="item")
