@@ -32,6 +32,8 @@ class FeedbackSession(IdMixin, TimestampMixin, db.Model):
     current_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("feedback_item.id", ondelete="SET NULL", use_alter=True))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # A template is a prepared running order to copy for a new meeting; it is never presented.
+    is_template: Mapped[bool] = mapped_column(default=False)
 
     initiative = relationship("Initiative")
     items = relationship("Item", back_populates="session", order_by="Item.position",
@@ -111,6 +113,58 @@ class Answer(IdMixin, TimestampMixin, db.Model):
     hidden: Mapped[bool] = mapped_column(default=False)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Caught by the word filter: kept back until a moderator lets it through.
+    held: Mapped[bool] = mapped_column(default=False)
 
     participant = relationship("Participant")
     hidden_by = relationship("User")
+
+
+class QAQuestion(IdMixin, TimestampMixin, db.Model):
+    """A question a participant asks in a Q&A item; others upvote it once each."""
+
+    __tablename__ = "feedback_qa_question"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_item.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("feedback_participant.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(300))
+    # Shown to the room once approved (at once, unless the item asks for approval first).
+    approved: Mapped[bool] = mapped_column(default=True)
+    answered: Mapped[bool] = mapped_column(default=False)
+    held: Mapped[bool] = mapped_column(default=False)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    participant = relationship("Participant")
+    hidden_by = relationship("User")
+    votes = relationship("QAVote", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class QAVote(IdMixin, db.Model):
+    __tablename__ = "feedback_qa_vote"
+    __table_args__ = (UniqueConstraint("question_id", "participant_id"),)
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("feedback_qa_question.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("feedback_participant.id", ondelete="CASCADE"))
+
+
+DECISION_VOTES = ("ja", "nej", "avstar")
+
+
+class DecisionVote(IdMixin, TimestampMixin, db.Model):
+    """A logged-in member's Ja / Nej / Avstår on one proposal of a decision round, with a reason."""
+
+    __tablename__ = "feedback_decision_vote"
+    __table_args__ = (
+        UniqueConstraint("option_id", "user_id"),
+        CheckConstraint("vote IN ('ja', 'nej', 'avstar')", name="vote"),
+    )
+
+    option_id: Mapped[int] = mapped_column(ForeignKey("feedback_option.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    vote: Mapped[str] = mapped_column(String(6))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+
+    option = relationship("Option")
+    user = relationship("User")
