@@ -33,6 +33,7 @@ class ItemForm(TavlanForm):
     min_label = StringField(_l("Text vid lägsta värdet"), validators=[Length(max=60)])
     max_label = StringField(_l("Text vid högsta värdet"), validators=[Length(max=60)])
     results_hidden = BooleanField(_l("Dölj resultatet tills det visas"))
+    moderated = BooleanField(_l("Frågor visas först när en moderator godkänt dem"))
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from board.extensions import db
-from board.feedback.models import Answer, Item, Participant
+from board.feedback.models import Answer, DecisionVote, Item, Participant, QAQuestion, QAVote
 
 _SPACE = re.compile(r"\s+")
 
@@ -29,6 +29,11 @@ def compute(item: Item) -> dict:
     """Everything the presenter shows for `item`: "n" respondents plus what its kind needs."""
     if not item.is_question:
         return {"n": 0}
+    if item.kind == "qa":
+        questions = qa_questions(item)
+        return {"n": len(questions), "questions": questions}
+    if item.kind == "decision":
+        return decision_table(item)
     answers = visible_answers(item)
     result = {"n": len(answers)}
     if item.kind == "choice":
@@ -62,3 +67,39 @@ def compute(item: Item) -> dict:
 
 def scale_bounds(item: Item) -> tuple[int, int]:
     return int(item.settings.get("min", 1)), int(item.settings.get("max", 5))
+
+
+def qa_questions(item: Item, order: str = "votes", include_unapproved: bool = False) -> list[tuple]:
+    """(question, votes) of a Q&A item, most upvoted first (or newest first); hidden ones left out."""
+    votes = func.count(QAVote.id).label("votes")
+    stmt = (select(QAQuestion, votes).outerjoin(QAVote, QAVote.question_id == QAQuestion.id)
+            .where(QAQuestion.item_id == item.id).group_by(QAQuestion.id))
+    if not include_unapproved:
+        stmt = stmt.where(QAQuestion.hidden.is_(False), QAQuestion.approved.is_(True))
+    if order == "new":
+        stmt = stmt.order_by(QAQuestion.created_at.desc(), QAQuestion.id.desc())
+    else:
+        stmt = stmt.order_by(votes.desc(), QAQuestion.id)
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def decision_table(item: Item) -> dict:
+    """The member x proposal table of a decision round, members grouped by organisation, with
+    counts per proposal and whether the room is split (both Ja and Nej)."""
+    votes = db.session.scalars(select(DecisionVote).where(
+        DecisionVote.option_id.in_([o.id for o in item.options]))).all()
+    users = sorted({v.user for v in votes}, key=lambda u: (
+        u.organisation.position if u.organisation else 99, u.display_name.casefold()))
+    cells = {(v.user_id, v.option_id): v for v in votes}
+    groups: list[tuple] = []
+    for user in users:
+        org = user.organisation.name if user.organisation else ""
+        if not groups or groups[-1][0] != org:
+            groups.append((org, []))
+        groups[-1][1].append((user, [cells.get((user.id, o.id)) for o in item.options]))
+    totals = []
+    for o in item.options:
+        count = Counter(v.vote for v in votes if v.option_id == o.id)
+        totals.append({"option": o, "ja": count["ja"], "nej": count["nej"], "avstar": count["avstar"],
+                       "split": bool(count["ja"] and count["nej"])})
+    return {"n": len(users), "groups": groups, "totals": totals}

@@ -18,11 +18,15 @@ from board.feedback import results
 from board.feedback.models import (
     HIDDEN_BY_DEFAULT,
     ITEM_KINDS,
+    DECISION_VOTES,
     Answer,
+    DecisionVote,
     FeedbackSession,
     Item,
     Option,
     Participant,
+    QAQuestion,
+    QAVote,
 )
 
 MAX_OPEN_TEXT = 500
@@ -113,6 +117,8 @@ def save_item(session: FeedbackSession, data: dict, item: Item | None = None) ->
         item.results_hidden = bool(data["results_hidden"])
     if item.kind == "choice":
         item.settings = {"multiple": bool(data.get("multiple"))}
+    elif item.kind == "qa":
+        item.settings = {"moderated": bool(data.get("moderated"))}
     elif item.kind == "scale":
         item.settings = {"min": data["scale_min"], "max": data["scale_max"],
                          "min_label": data.get("min_label") or "", "max_label": data.get("max_label") or ""}
@@ -319,6 +325,101 @@ def own_answer(item: Item, participant: Participant | None) -> Answer | None:
                                                   Answer.participant_id == participant.id))
 
 
+# --- Q&A ------------------------------------------------------------------------------------
+
+MAX_QUESTION = 300
+
+
+def get_question_or_404(session: FeedbackSession, question_id: int) -> QAQuestion:
+    question = db.session.get(QAQuestion, question_id)
+    if question is None or db.session.get(Item, question.item_id).session_id != session.id:
+        abort(404)
+    return question
+
+
+def ask(session: FeedbackSession, item: Item, participant: Participant, text: str) -> QAQuestion:
+    """A participant asks a question; it shows at once unless the item wants approval first."""
+    if item.kind != "qa" or not can_answer(session, item):
+        raise AnswerError(_("Frågan är stängd för svar just nu."))
+    text = " ".join(text.split())
+    if not text:
+        raise AnswerError(_("Skriv din fråga."))
+    if len(text) > MAX_QUESTION:
+        raise AnswerError(_("Frågan får vara högst %(n)s tecken.", n=MAX_QUESTION))
+    question = QAQuestion(item_id=item.id, participant_id=participant.id, text=text,
+                          approved=not item.settings.get("moderated"))
+    db.session.add(question)
+    db.session.commit()
+    publish(session)
+    return question
+
+
+def upvote(session: FeedbackSession, question: QAQuestion, participant: Participant) -> None:
+    """Everyone upvotes a question at most once; a second tap changes nothing."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(QAVote(question_id=question.id, participant_id=participant.id))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return
+    publish(session)
+
+
+def moderate(session: FeedbackSession, question: QAQuestion, action: str, user) -> None:
+    """approve, hide (kept, with who and when), show again, or mark answered."""
+    if action == "approve":
+        question.approved, question.held = True, False
+    elif action == "hide":
+        question.hidden, question.hidden_by_id = True, user.id
+        question.hidden_at = datetime.now(timezone.utc)
+    elif action == "unhide":
+        question.hidden, question.hidden_by_id, question.hidden_at = False, None, None
+    elif action == "answered":
+        question.answered = not question.answered
+    else:
+        raise ValueError(action)
+    db.session.commit()
+    publish(session)
+
+
+# --- decision rounds -------------------------------------------------------------------------
+
+def decide(session: FeedbackSession, item: Item, user, votes: dict) -> None:
+    """Record a member's Ja / Nej / Avstår (and optional reason) on each proposal of a decision
+    round. `votes` maps option id to (vote, reason); a member may change them until locked."""
+    if item.kind != "decision" or not can_answer(session, item):
+        raise AnswerError(_("Frågan är stängd för svar just nu."))
+    if user is None or not user.is_authenticated:
+        raise AnswerError(_("Logga in för att delta i beslutet."))
+    proposals = {o.id for o in item.options}
+    for option_id, (vote, reason) in votes.items():
+        if option_id not in proposals or vote not in DECISION_VOTES:
+            raise AnswerError(_("Välj Ja, Nej eller Avstår för varje förslag."))
+        if len(reason) > 500:
+            raise AnswerError(_("Motiveringen får vara högst %(n)s tecken.", n=500))
+    if set(votes) != proposals:
+        raise AnswerError(_("Välj Ja, Nej eller Avstår för varje förslag."))
+    existing = {v.option_id: v for v in db.session.scalars(
+        select(DecisionVote).where(DecisionVote.user_id == user.id, DecisionVote.option_id.in_(proposals)))}
+    for option_id, (vote, reason) in votes.items():
+        row = existing.get(option_id) or DecisionVote(option_id=option_id, user_id=user.id)
+        row.vote, row.reason = vote, reason
+        db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same member submitted twice at once: the other request won
+        db.session.rollback()
+    publish(session, participants=False)
+
+
+def own_decision(item: Item, user) -> dict:
+    if item.kind != "decision" or user is None or not user.is_authenticated:
+        return {}
+    return {v.option_id: v for v in db.session.scalars(select(DecisionVote).where(
+        DecisionVote.user_id == user.id, DecisionVote.option_id.in_([o.id for o in item.options])))}
+
+
 # --- live ------------------------------------------------------------------------------------
 
 def stage_context(session: FeedbackSession) -> dict:
@@ -336,7 +437,7 @@ def render_stage(session: FeedbackSession) -> str:
 def render_participant_item(session: FeedbackSession) -> str:
     """What every phone shows: the current item, or "waiting for the presenter"."""
     return render_template("feedback/_participant_item.html", session=session, item=session.current_item,
-                           answer=None, error=None)
+                           answer=None, decision={}, error=None)
 
 
 def publish(session: FeedbackSession, participants: bool = True) -> None:

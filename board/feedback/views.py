@@ -43,6 +43,9 @@ def _authorize_present(key: str) -> None:
         abort(403)
 
 
+# Q&A lists are read by the templates themselves, so a live fragment and a page show the same list.
+bp.add_app_template_global(results.qa_questions, "qa_questions")
+
 live.channel_kind("join", _authorize_join, lambda key: service.render_participant_item(_session_from_key(key)))
 live.channel_kind("present", _authorize_present, lambda key: service.render_stage(_session_from_key(key)))
 
@@ -113,6 +116,7 @@ def _item_form(kind: str, item=None) -> ItemForm:
         form.initiative.data = item.initiative.key if item.initiative else ""
         form.options.data = "\n".join(o.text for o in item.options)
         form.multiple.data = bool(item.settings.get("multiple"))
+        form.moderated.data = bool(item.settings.get("moderated"))
         for name in ("scale_min", "scale_max", "min_label", "max_label"):
             if name.removeprefix("scale_") in item.settings or name in item.settings:
                 getattr(form, name).data = item.settings.get(name.removeprefix("scale_"), item.settings.get(name))
@@ -126,7 +130,7 @@ def _save_item(session, form: ItemForm, item=None):
             "initiative": _initiative(form.initiative.data), "options": form.option_texts,
             "multiple": form.multiple.data, "scale_min": form.scale_min.data, "scale_max": form.scale_max.data,
             "min_label": form.min_label.data, "max_label": form.max_label.data,
-            "results_hidden": form.results_hidden.data}, item)
+            "results_hidden": form.results_hidden.data, "moderated": form.moderated.data}, item)
         return redirect(url_for("feedback.show", session_id=session.id) + "#ordning", 303)
     return render_template("feedback/item_edit.html", session=session, item=item, form=form, kind=form.kind), \
         422 if request.method == "POST" else 200
@@ -138,7 +142,7 @@ def item_create(session_id: int):
     """Add a content slide or a question to the running order."""
     session = service.get_session_or_404(session_id)
     kind = request.args.get("kind", "")
-    if kind not in ITEM_KINDS or kind in ("qa", "decision"):
+    if kind not in ITEM_KINDS:
         abort(404)
     form = _item_form(kind)
     if request.method == "GET":
@@ -302,12 +306,22 @@ def participant(code: str):
     if code != session.code:
         return redirect(url_for("feedback.participant", code=session.code), 301)
     person, token = _participant(session)
-    item = _shown_item(session)
-    response = make_response(render_template(
-        "feedback/participant.html", session=session, item=item, live_since=since,
-        answer=service.own_answer(item, person) if item else None, error=None,
-        identity=IdentityForm(obj=person)))
-    return _with_cookie(response, token)
+    return _with_cookie(make_response(_participant_page(session, _shown_item(session), person, since=since)), token)
+
+
+def _participant_page(session, item, person, error=None, since=None, identity_form=None):
+    """The whole participant page, with this participant's own earlier answer filled in."""
+    return render_template(
+        "feedback/participant.html", session=session, item=item,
+        live_since=live.latest_id() if since is None else since,
+        answer=service.own_answer(item, person) if item else None,
+        decision=service.own_decision(item, current_user) if item else {}, error=error,
+        identity=identity_form or IdentityForm(obj=person))
+
+
+def _decision_votes(item) -> dict:
+    return {o.id: (request.form.get(f"vote-{o.id}", ""), (request.form.get(f"reason-{o.id}") or "").strip())
+            for o in item.options if request.form.get(f"vote-{o.id}")}
 
 
 @bp.post("/j/<code>/items/<int:item_id>")
@@ -320,16 +334,18 @@ def answer(code: str, item_id: int):
     person, token = _participant(session)
     error = stored = None
     try:
-        stored = service.answer(session, item, person, service.parse_answer(item, request.form))
+        if item.kind == "decision":
+            service.decide(session, item, current_user, _decision_votes(item))
+            stored = True
+        else:
+            stored = service.answer(session, item, person, service.parse_answer(item, request.form))
     except service.AnswerError as problem:
         error = str(problem)
     if request.headers.get("HX-Request"):
         body = render_template("feedback/_answer_status.html", item=item, answer=stored, error=error)
         return _with_cookie(make_response(body, 422 if error else 200), token)
     if error:
-        response = make_response(render_template(
-            "feedback/participant.html", session=session, item=item, live_since=live.latest_id(),
-            answer=None, error=error, identity=IdentityForm(obj=person)), 422)
+        response = make_response(_participant_page(session, item, person, error=error), 422)
     else:
         response = redirect(url_for("feedback.participant", code=session.code), 303)
     return _with_cookie(response, token)
@@ -344,9 +360,56 @@ def identity(code: str):
     form = IdentityForm()
     person, token = _participant(session)
     if not form.validate_on_submit():
-        return _with_cookie(make_response(render_template(
-            "feedback/participant.html", session=session, item=_shown_item(session), live_since=live.latest_id(),
-            answer=None, error=None, identity=form), 422), token)
+        return _with_cookie(make_response(
+            _participant_page(session, _shown_item(session), person, identity_form=form), 422), token)
     service.set_identity(person, form.name.data if session.ask_name else "",
                          form.organisation.data if session.ask_organisation else "")
     return _with_cookie(redirect(url_for("feedback.participant", code=session.code), 303), token)
+
+
+@bp.post("/j/<code>/items/<int:item_id>/questions")
+def ask(code: str, item_id: int):
+    """Ask a question in a Q&A item (anonymous)."""
+    session = service.get_session_by_code_or_404(code)
+    item = service.get_item_or_404(session, item_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    person, token = _participant(session)
+    error = None
+    try:
+        service.ask(session, item, person, request.form.get("question") or "")
+    except service.AnswerError as problem:
+        error = str(problem)
+    if request.headers.get("HX-Request"):
+        body = render_template("feedback/_answer_status.html", item=item, answer=not error, error=error)
+        return _with_cookie(make_response(body, 422 if error else 200), token)
+    if error:
+        return _with_cookie(make_response(_participant_page(session, item, person, error=error), 422), token)
+    return _with_cookie(redirect(url_for("feedback.participant", code=session.code), 303), token)
+
+
+@bp.post("/j/<code>/questions/<int:question_id>/vote")
+def upvote(code: str, question_id: int):
+    """Upvote a question once; further taps change nothing."""
+    session = service.get_session_by_code_or_404(code)
+    question = service.get_question_or_404(session, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    person, token = _participant(session)
+    service.upvote(session, question, person)
+    if request.headers.get("HX-Request"):
+        return _with_cookie(make_response("", 204), token)
+    return _with_cookie(redirect(url_for("feedback.participant", code=session.code), 303), token)
+
+
+@bp.post("/sessions/<int:session_id>/questions/<int:question_id>/moderate")
+@facilitator_required
+def moderate(session_id: int, question_id: int):
+    """Approve, hide, show again or mark answered a Q&A question."""
+    session = _button_post(session_id)
+    question = service.get_question_or_404(session, question_id)
+    action = request.form.get("action")
+    if action not in ("approve", "hide", "unhide", "answered"):
+        abort(400)
+    service.moderate(session, question, action, current_user)
+    return redirect(url_for("feedback.results_page", session_id=session.id) + f"#fraga-{question.item_id}", 303)

@@ -338,3 +338,77 @@ def test_participants_cannot_drive_the_presentation_or_follow_another_sessions_c
     stream = context.run(phone.client.get, f"/live/join:{mine.id}", buffered=False)
     assert stream.status_code == 200
     context.run(stream.close)
+
+
+def test_qa_participants_ask_upvote_once_and_the_moderator_acts(app, facilitator):
+    from board.feedback.models import QAQuestion
+
+    session = make_session(pacing="self")
+    item = add(session, "qa", "Frågor till initiativet")
+    asker, voter = participant_of(app, session), participant_of(app, session)
+    assert asker.post(f"/j/{session.code}/items/{item.id}/questions", {"question": "Hur når ni de yngsta?"},
+                      htmx=True).status_code == 200
+    asker.post(f"/j/{session.code}/items/{item.id}/questions", {"question": "Vem äger frågan?"}, htmx=True)
+    first, second = db.session.scalars(select(QAQuestion).order_by(QAQuestion.id)).all()
+    for _ in range(3):  # a double tap counts once
+        voter.post(f"/j/{session.code}/questions/{second.id}/vote", htmx=True)
+    assert [(q.text, v) for q, v in results.qa_questions(item)] == [("Vem äger frågan?", 1),
+                                                                   ("Hur når ni de yngsta?", 0)]
+    assert [q.text for q, _v in results.qa_questions(item, "new")][0] == "Vem äger frågan?"
+    facilitator.post(f"/sessions/{session.id}/questions/{first.id}/moderate", {"action": "hide"})
+    facilitator.post(f"/sessions/{session.id}/questions/{second.id}/moderate", {"action": "answered"})
+    assert [(q.text, q.answered) for q, _v in results.qa_questions(item)] == [("Vem äger frågan?", True)]
+    page = asker.get(f"/j/{session.code}?item={item.id}").get_data(as_text=True)
+    assert "Vem äger frågan?" in page and "Hur når ni de yngsta?" not in page
+
+
+def test_a_moderated_qa_shows_questions_only_after_approval(app, facilitator):
+    session = make_session(pacing="self")
+    item = add(session, "qa", moderated=True)
+    phone = participant_of(app, session)
+    phone.post(f"/j/{session.code}/items/{item.id}/questions", {"question": "<script>x</script>"}, htmx=True)
+    assert results.qa_questions(item) == []
+    from board.feedback.models import QAQuestion
+    question = db.session.scalar(select(QAQuestion))
+    facilitator.post(f"/sessions/{session.id}/questions/{question.id}/moderate", {"action": "approve"})
+    assert len(results.qa_questions(item)) == 1
+    assert "<script>x</script>" not in phone.get(f"/j/{session.code}").get_data(as_text=True)
+
+
+def test_decision_round_records_members_votes_grouped_by_organisation(app, demo, facilitator):
+    from tests import factories
+
+    session = make_session()
+    item = add(session, "decision", "Beslut om initiativ", options=["Fortsätt driva Studentcoacher",
+                                                                     "Fortsätt driva Ungdomsdelaktighet"])
+    service.go_to(session, item)
+    stud, ung = (o.id for o in item.options)
+    voters = [("eskilstuna", "ja", "nej", "Överlapp med labbet"), ("vasteras", "ja", "ja", ""),
+              ("vasteras", "ja", "avstar", "")]
+    for org, a, b, why in voters:
+        member = Actor(app).login(factories.make_user(role="member", organisation_key=org))
+        response = member.post(f"/j/{session.code}/items/{item.id}",
+                               {f"vote-{stud}": a, f"vote-{ung}": b, f"reason-{ung}": why})
+        assert response.status_code == 303
+    table = results.decision_table(item)
+    assert [org for org, _members in table["groups"]] == ["Västerås stad", "Eskilstuna kommun"]
+    assert [(t["ja"], t["nej"], t["avstar"], t["split"]) for t in table["totals"]] == [
+        (3, 0, 0, False), (1, 1, 1, True)]
+    stage = facilitator.get(f"/sessions/{session.id}/present").get_data(as_text=True)
+    assert "Oenighet" in stage and "Överlapp med labbet" in stage
+
+
+def test_decisions_need_a_login_and_every_proposal(app, demo):
+    from tests import factories
+
+    session = make_session()
+    item = add(session, "decision", options=["Förslag A", "Förslag B"])
+    service.go_to(session, item)
+    first = str(item.options[0].id)
+    anonymous = participant_of(app, session)
+    refused = anonymous.post(f"/j/{session.code}/items/{item.id}", {f"vote-{first}": "ja"})
+    assert refused.status_code == 422 and "Logga in" in refused.get_data(as_text=True)
+    member = Actor(app).login(factories.make_user(role="member"))
+    partial = member.post(f"/j/{session.code}/items/{item.id}", {f"vote-{first}": "ja"})
+    assert partial.status_code == 422 and "för varje förslag" in partial.get_data(as_text=True)
+    assert results.decision_table(item)["n"] == 0
