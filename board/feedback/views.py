@@ -46,6 +46,7 @@ def _authorize_present(key: str) -> None:
 # Q&A lists are read by the templates themselves, so a live fragment and a page show the same list.
 bp.add_app_template_global(results.qa_questions, "qa_questions")
 
+portfolio.register_initiative_section(service.render_initiative_feedback)
 live.channel_kind("join", _authorize_join, lambda key: service.render_participant_item(_session_from_key(key)))
 live.channel_kind("present", _authorize_present, lambda key: service.render_stage(_session_from_key(key)))
 

@@ -4,6 +4,7 @@ import unicodedata
 from collections import Counter
 
 from flask import abort, render_template
+from markupsafe import Markup
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -19,6 +20,20 @@ from board.portfolio.models import (
     PortfolioInfo,
     Relation,
 )
+
+
+# Features add sections to the initiative page (feedback results, later the wall) without the
+# portfolio importing them: each is a function initiative -> HTML ("" when it has nothing).
+_initiative_sections: list = []
+
+
+def register_initiative_section(render) -> None:
+    _initiative_sections.append(render)
+
+
+def initiative_sections(initiative) -> list[Markup]:
+    """The extra sections features contribute to an initiative's page, in registration order."""
+    return [Markup(html) for render in _initiative_sections if (html := render(initiative))]
 
 
 class PortfolioError(ValueError):

@@ -90,7 +90,7 @@ def show(key: str):
     since = live.latest_id()  # before the queries, so a change committed meanwhile is replayed
     initiative = service.get_initiative_or_404(key)
     return render_template("portfolio/show.html", initiative=initiative, live_since=since,
-                           relations=service.relations_of(initiative),
+                           relations=service.relations_of(initiative), sections=service.initiative_sections(initiative),
                            relation_form=_relation_form(RelationForm(), initiative), empty_form=EmptyForm())
 
 
@@ -192,6 +192,7 @@ def relation_create(key: str):
             form.to.errors.append(str(error))
     return render_template("portfolio/show.html", initiative=initiative, live_since=live.latest_id(),
                            relations=service.relations_of(initiative), relation_form=form,
+                           sections=service.initiative_sections(initiative),
                            empty_form=EmptyForm()), 422
 
 

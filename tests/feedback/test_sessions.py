@@ -412,3 +412,33 @@ def test_decisions_need_a_login_and_every_proposal(app, demo):
     partial = member.post(f"/j/{session.code}/items/{item.id}", {f"vote-{first}": "ja"})
     assert partial.status_code == 422 and "för varje förslag" in partial.get_data(as_text=True)
     assert results.decision_table(item)["n"] == 0
+
+
+def test_answers_go_straight_to_the_initiative_page_with_their_source(app, demo, facilitator):
+    from board.portfolio.models import Initiative
+
+    uvas = db.session.scalar(select(Initiative).where(Initiative.key == "unga-vuxna-utan-arbete-eller-studier"))
+    from datetime import date
+    session = make_session(title="Core Team 2024-11-22", held_on=date(2024, 11, 22), initiative=uvas,
+                           pacing="self")
+    text = add(session, "open", "Vad behöver initiativet tänka på framåt?")
+    scale = add(session, "scale", "Hur värdefulla är post mortem-konferenser?", scale_min=1, scale_max=5)
+    other = add(session, "open", "Om något annat", initiative=db.session.scalar(
+        select(Initiative).where(Initiative.key == "studentcoacher")))
+    phone = participant_of(app, session)
+    answer(phone, session, text, text="Fokusera på de som inte syns i statistiken")
+    answer(phone, session, scale, value="5")
+    answer(phone, session, other, text="Hör inte hit")
+    page = as_member_page(app, "/initiatives/unga-vuxna-utan-arbete-eller-studier")
+    section = page.split('id="fran-sessioner"')[1]
+    assert "Från sessionen ”Core Team 2024-11-22”, 2024-11-22" in section
+    assert "Fokusera på de som inte syns i statistiken" in section
+    assert "Medelvärde 5" in section
+    assert "Hör inte hit" not in section
+    assert "Hör inte hit" in as_member_page(app, "/initiatives/studentcoacher")
+
+
+def as_member_page(app, url):
+    from tests import factories
+
+    return Actor(app).login(factories.make_user()).get(url).get_data(as_text=True)
