@@ -45,6 +45,8 @@ def from_environment(instance_path: str) -> dict:
         "TAVLAN_BEHIND_PROXY": env.get("TAVLAN_BEHIND_PROXY", "0") == "1",
         "LOGIN_MAX_FAILURES": int(env.get("TAVLAN_LOGIN_MAX_FAILURES", "10")),
         "LIVE_SSE_CONFIG": _sse_config(env.get("TAVLAN_SSE_RECONNECT_MS")),
+        "LIVE_HEARTBEAT_SECONDS": float(env.get("TAVLAN_LIVE_HEARTBEAT", "15")),
+        "TEST_HOOKS": env.get("TAVLAN_TEST_HOOKS") == "1",
     }
 
 
@@ -75,7 +77,6 @@ DEFAULTS = {
     "LOGIN_SLOW_SECONDS": 1.0,
     # Live updates (board/live.py)
     "LIVE_RING_SIZE": 256,
-    "LIVE_HEARTBEAT_SECONDS": 15.0,
     "LIVE_COALESCE_MS": 40,
     "LIVE_SSE_CONFIG": None,  # e.g. {"reconnectDelay": 100} in tests; rendered into htmx-config
 }

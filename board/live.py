@@ -412,6 +412,23 @@ def init_app(app: Flask) -> None:
     app.extensions["live"] = (
         RedisBroker(url, ring_size=size, prefix=app.config.get("LIVE_REDIS_PREFIX", "tavlan"))
         if url else MemoryBroker(ring_size=size))
+    if app.config.get("TEST_HOOKS"):
+        # Browser tests need the server to end a stream (going offline in Playwright does not cut
+        # an open one, PITFALLS §4). Never registered unless TAVLAN_TEST_HOOKS=1.
+        from board.extensions import csrf
+
+        app.add_url_rule("/_test/live/cut/<path:channel>", "live_test_cut", _test_cut, methods=["POST"])
+        csrf.exempt("board.live._test_cut")
+
+
+# Test hook: channel -> monotonic time; streams of that channel opened before it end at their
+# next wake-up (at the latest one heartbeat later).
+_cut: dict[str, float] = {}
+
+
+def _test_cut(channel: str) -> Response:
+    _cut[channel] = time.monotonic()
+    return Response(status=204)
 
 
 def broker() -> Broker:
@@ -520,8 +537,11 @@ def _follow(live: Broker, kind: _Kind, channel: str, key: str, head: bytes, last
     # gunicorn sends the headers with the first chunk, so the first yield comes at once (PITFALLS §2).
     # Nothing needs undoing when the client leaves (GeneratorExit at a yield): a stream only reads.
     yield head
+    opened = time.monotonic()
     while True:
         events = live.wait(channel, last, heartbeat)
+        if _cut.get(channel, 0) > opened:
+            return
         if events and coalesce:
             # Let a burst (a drag, a wave of votes) settle, then send it collapsed, in one write.
             time.sleep(coalesce)

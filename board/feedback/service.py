@@ -458,7 +458,7 @@ def render_stage(session: FeedbackSession) -> str:
 def render_participant_item(session: FeedbackSession) -> str:
     """What every phone shows: the current item, or "waiting for the presenter"."""
     return render_template("feedback/_participant_item.html", session=session, item=session.current_item,
-                           answer=None, decision={}, error=None)
+                           answer=None, decision={}, error=None, csrf=None)
 
 
 def publish(session: FeedbackSession, participants: bool = True) -> None:

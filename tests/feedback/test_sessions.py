@@ -442,3 +442,14 @@ def as_member_page(app, url):
     from tests import factories
 
     return Actor(app).login(factories.make_user()).get(url).get_data(as_text=True)
+
+
+def test_the_live_participant_fragment_carries_no_ones_csrf_token(app, facilitator):
+    """It is rendered once for every phone, so a token in it would be someone else's."""
+    session = make_session()
+    item = add(session, "choice", options=["A", "B"])
+    service.go_to(session, item)
+    with app.test_request_context():
+        assert "csrf_token" not in service.render_participant_item(session)
+    page = participant_of(app, session).get(f"/j/{session.code}").get_data(as_text=True)
+    assert 'name="csrf_token"' in page  # the page rendered for one participant works without script
