@@ -17,6 +17,7 @@ class SessionForm(TavlanForm):
         validators=[InputRequired()])
     ask_name = BooleanField(_l("Fråga efter namn (frivilligt för deltagarna)"))
     ask_organisation = BooleanField(_l("Fråga efter organisation (frivilligt för deltagarna)"))
+    word_filter = BooleanField(_l("Håll kvar svar med svordomar tills en moderator godkänt dem"))
 
 
 class ItemForm(TavlanForm):

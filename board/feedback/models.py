@@ -34,6 +34,8 @@ class FeedbackSession(IdMixin, TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     # A template is a prepared running order to copy for a new meeting; it is never presented.
     is_template: Mapped[bool] = mapped_column(default=False)
+    # Hold answers containing a listed word (board/feedback/wordlists) until a moderator approves.
+    word_filter: Mapped[bool] = mapped_column(default=False)
 
     initiative = relationship("Initiative")
     items = relationship("Item", back_populates="session", order_by="Item.position",

@@ -17,7 +17,8 @@ def normalise_word(word: str) -> str:
 
 
 def visible_answers(item: Item) -> list[Answer]:
-    return db.session.scalars(select(Answer).where(Answer.item_id == item.id, Answer.hidden.is_(False))
+    return db.session.scalars(select(Answer).where(Answer.item_id == item.id, Answer.hidden.is_(False),
+                                                   Answer.held.is_(False))
                               .order_by(Answer.updated_at.desc(), Answer.id.desc())).all()
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from board import live
 from board.extensions import db
-from board.feedback import results
+from board.feedback import results, wordfilter
 from board.feedback.models import (
     HIDDEN_BY_DEFAULT,
     ITEM_KINDS,
@@ -80,12 +80,12 @@ def _new_code() -> str:
 
 
 def create_session(title: str, held_on=None, initiative=None, pacing="presenter", ask_name=False,
-                   ask_organisation=False, user=None) -> FeedbackSession:
+                   ask_organisation=False, user=None, word_filter=False) -> FeedbackSession:
     """Create a session with a fresh six-digit join code."""
     for _attempt in range(5):
         session = FeedbackSession(code=_new_code(), title=title, held_on=held_on, initiative=initiative,
                                   pacing=pacing, ask_name=ask_name, ask_organisation=ask_organisation,
-                                  created_by_id=user.id if user else None)
+                                  word_filter=word_filter, created_by_id=user.id if user else None)
         db.session.add(session)
         try:
             db.session.commit()
@@ -193,8 +193,16 @@ def toggle_lock(session: FeedbackSession, item: Item) -> None:
     publish(session)
 
 
+def release_answer(session: FeedbackSession, answer: Answer) -> None:
+    """Let an answer the word filter held back through."""
+    answer.held = False
+    db.session.commit()
+    publish(session, participants=False)
+
+
 def hide_answer(session: FeedbackSession, answer: Answer, user, hidden: bool = True) -> None:
     """Hide (or show again) one answer; it is kept, marked with who hid it and when."""
+    answer.held = False
     answer.hidden = hidden
     answer.hidden_by_id = user.id if hidden else None
     answer.hidden_at = datetime.now(timezone.utc) if hidden else None
@@ -294,18 +302,20 @@ def answer(session: FeedbackSession, item: Item, participant: Participant, value
     question whatever the number of taps, tabs or retries (the database enforces it)."""
     if not can_answer(session, item):
         raise AnswerError(_("Frågan är stängd för svar just nu."))
-    stored = _upsert_answer(item, participant, value)
+    held = session.word_filter and item.kind in ("open", "wordcloud") and wordfilter.flagged(
+        value if isinstance(value, str) else " ".join(value))
+    stored = _upsert_answer(item, participant, value, held)
     publish(session, participants=False)
     return stored
 
 
-def _upsert_answer(item: Item, participant: Participant, value) -> Answer:
+def _upsert_answer(item: Item, participant: Participant, value, held: bool = False) -> Answer:
     existing = db.session.scalar(select(Answer).where(Answer.item_id == item.id,
                                                       Answer.participant_id == participant.id))
     if existing is None:
         try:
             with db.session.begin_nested():
-                existing = Answer(item_id=item.id, participant_id=participant.id, value=value)
+                existing = Answer(item_id=item.id, participant_id=participant.id, value=value, held=held)
                 db.session.add(existing)
             db.session.commit()
             return existing
@@ -313,7 +323,7 @@ def _upsert_answer(item: Item, participant: Participant, value) -> Answer:
             db.session.rollback()
             existing = db.session.scalar(select(Answer).where(Answer.item_id == item.id,
                                                               Answer.participant_id == participant.id))
-    existing.value = value
+    existing.value, existing.held = value, held
     db.session.commit()
     return existing
 
@@ -346,8 +356,9 @@ def ask(session: FeedbackSession, item: Item, participant: Participant, text: st
         raise AnswerError(_("Skriv din fråga."))
     if len(text) > MAX_QUESTION:
         raise AnswerError(_("Frågan får vara högst %(n)s tecken.", n=MAX_QUESTION))
-    question = QAQuestion(item_id=item.id, participant_id=participant.id, text=text,
-                          approved=not item.settings.get("moderated"))
+    held = session.word_filter and wordfilter.flagged(text)
+    question = QAQuestion(item_id=item.id, participant_id=participant.id, text=text, held=held,
+                          approved=not (item.settings.get("moderated") or held))
     db.session.add(question)
     db.session.commit()
     publish(session)

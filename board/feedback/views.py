@@ -76,7 +76,7 @@ def index():
     if form.validate_on_submit():
         session = service.create_session(form.title.data, form.held_on.data, _initiative(form.initiative.data),
                                          form.pacing.data, form.ask_name.data, form.ask_organisation.data,
-                                         current_user)
+                                         current_user, word_filter=form.word_filter.data)
         return redirect(url_for("feedback.show", session_id=session.id), 303)
     sessions = db.session.scalars(service.sessions_query()).all()
     return render_template("feedback/index.html", sessions=sessions, form=form), \
@@ -104,7 +104,8 @@ def edit(session_id: int):
     if form.validate_on_submit():
         service.update_session(session, title=form.title.data, held_on=form.held_on.data,
                                initiative=_initiative(form.initiative.data), pacing=form.pacing.data,
-                               ask_name=form.ask_name.data, ask_organisation=form.ask_organisation.data)
+                               ask_name=form.ask_name.data, ask_organisation=form.ask_organisation.data,
+                               word_filter=form.word_filter.data)
         return redirect(url_for("feedback.show", session_id=session.id), 303)
     return render_template("feedback/edit.html", session=session, form=form), \
         422 if request.method == "POST" else 200
@@ -237,7 +238,10 @@ def hide_answer(session_id: int, answer_id: int):
     session = _button_post(session_id)
     answer = db.get_or_404(Answer, answer_id)
     item = service.get_item_or_404(session, answer.item_id)
-    service.hide_answer(session, answer, current_user, hidden=request.form.get("hidden") != "0")
+    if request.form.get("release") == "1":
+        service.release_answer(session, answer)
+    else:
+        service.hide_answer(session, answer, current_user, hidden=request.form.get("hidden") != "0")
     return redirect(url_for("feedback.results_page", session_id=session.id) + f"#fraga-{item.id}", 303)
 
 

@@ -453,3 +453,36 @@ def test_the_live_participant_fragment_carries_no_ones_csrf_token(app, facilitat
         assert "csrf_token" not in service.render_participant_item(session)
     page = participant_of(app, session).get(f"/j/{session.code}").get_data(as_text=True)
     assert 'name="csrf_token"' in page  # the page rendered for one participant works without script
+
+
+@pytest.mark.parametrize("text, held", [("Vilket jävla bra initiativ", True), ("Det här är SKIT", True),
+                                        ("Skitbra jobbat!", False), ("Fanny och Fantasia", False),
+                                        ("What the fuck", True), ("Dra åt  helvete", True)])
+def test_the_word_filter_holds_flagged_answers_until_released(app, facilitator, text, held):
+    session = make_session(pacing="self", word_filter=True)
+    item = add(session, "open")
+    answer(participant_of(app, session), session, item, text=text)
+    assert results.compute(item)["texts"] == ([] if held else [text])
+    stored = db.session.scalar(select(Answer))
+    assert stored.held is held
+    if held:
+        facilitator.post(f"/sessions/{session.id}/answers/{stored.id}/hide", {"release": "1"})
+        assert results.compute(item)["texts"] == [text]
+
+
+def test_without_the_word_filter_nothing_is_held(app):
+    session = make_session(pacing="self")
+    item = add(session, "open")
+    answer(participant_of(app, session), session, item, text="skit också")
+    assert results.compute(item)["texts"] == ["skit också"]
+
+
+def test_a_flagged_qa_question_waits_for_approval(app):
+    from board.feedback.models import QAQuestion
+
+    session = make_session(pacing="self", word_filter=True)
+    item = add(session, "qa")
+    participant_of(app, session).post(f"/j/{session.code}/items/{item.id}/questions",
+                                      {"question": "Varför är det så jävla krångligt?"}, htmx=True)
+    question = db.session.scalar(select(QAQuestion))
+    assert question.held and not question.approved and results.qa_questions(item) == []
