@@ -60,3 +60,41 @@ def running_server(home: Path, **extra_env: str):
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+def facilitator_http(base: str):
+    """A requests session logged in as the facilitator, sending its CSRF token on every request."""
+    import re
+
+    import requests
+
+    http = requests.Session()
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', http.get(base + "/login").text).group(1)
+    http.post(base + "/login", data={"email": FACILITATOR[0], "password": FACILITATOR[1], "csrf_token": token})
+    http.headers["X-CSRFToken"] = re.search(r'"X-CSRFToken": "([^"]+)"', http.get(base + "/sessions").text).group(1)
+    return http
+
+
+MEETING = [("content", {"title": "Agenda", "body": "Kopplingar till styrande sammanhang"}),
+           ("choice", {"title": "Vilka grupper måste vi främst fokusera på?",
+                       "options": "Unga vuxna\nNyanlända\nFöräldrar", "results_hidden": "y"}),
+           ("open", {"title": "Vad behöver initiativet tänka på framåt?"}),
+           ("content", {"title": "Nästa steg", "body": "Möte i december"})]
+
+
+def prepare_meeting(base: str, items=MEETING) -> dict:
+    """Create the 2024-11-22 UVAS meeting through the facilitator's forms; returns id, code, http."""
+    import re
+
+    http = facilitator_http(base)
+    created = http.post(base + "/sessions", data={"title": "Core Team 2024-11-22", "pacing": "presenter",
+                                                 "held_on": "2024-11-22",
+                                                 "initiative": "unga-vuxna-utan-arbete-eller-studier"},
+                        allow_redirects=False)
+    session_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    for kind, data in items:
+        response = http.post(f"{base}/sessions/{session_id}/items/new?kind={kind}", data=data, allow_redirects=False)
+        if response.status_code != 303:
+            raise RuntimeError(response.text[:500])
+    code = re.search(r"/j/(\d{6})", http.get(f"{base}/sessions/{session_id}").text).group(1)
+    return {"id": session_id, "code": code, "http": http}

@@ -1,42 +1,15 @@
 """A meeting in real Chromium: one presenter screen and three phones. Phones follow the presenter,
 answers move the chart on the big screen, and a phone whose stream was cut catches up by itself."""
-import re
-
 import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.server import FACILITATOR
-
-
-def _facilitator_http(base: str) -> requests.Session:
-    http = requests.Session()
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', http.get(base + "/login").text).group(1)
-    http.post(base + "/login", data={"email": FACILITATOR[0], "password": FACILITATOR[1], "csrf_token": token})
-    http.headers["X-CSRFToken"] = re.search(r'"X-CSRFToken": "([^"]+)"', http.get(base + "/sessions").text).group(1)
-    return http
+from tests.e2e.server import prepare_meeting
 
 
 @pytest.fixture
 def meeting(live_server):
-    """A prepared session: agenda, a choice question with visible results, an open question, next steps."""
-    http = _facilitator_http(live_server)
-    created = http.post(live_server + "/sessions", data={"title": "Core Team 2024-11-22", "pacing": "presenter",
-                                                         "initiative": "unga-vuxna-utan-arbete-eller-studier"},
-                        allow_redirects=False)
-    session_id = int(created.headers["Location"].rsplit("/", 1)[1])
-    items = [("content", {"title": "Agenda", "body": "Kopplingar till styrande sammanhang"}),
-             ("choice", {"title": "Vilka grupper måste vi främst fokusera på?", "options": "Unga vuxna\nNyanlända\nFöräldrar",
-                         "results_hidden": "y"}),
-             ("open", {"title": "Vad behöver initiativet tänka på framåt?"}),
-             ("content", {"title": "Nästa steg", "body": "Möte i december"})]
-    for kind, data in items:
-        response = http.post(f"{live_server}/sessions/{session_id}/items/new?kind={kind}", data=data,
-                             allow_redirects=False)
-        assert response.status_code == 303, response.text[:500]
-    page = http.get(f"{live_server}/sessions/{session_id}").text
-    code = re.search(r"/j/(\d{6})", page).group(1)
-    return {"id": session_id, "code": code, "http": http}
+    return prepare_meeting(live_server)
 
 
 def test_phones_follow_the_presenter_and_the_chart_moves_live(browser, live_server, login, meeting, axe_check):
