@@ -486,3 +486,15 @@ def test_a_flagged_qa_question_waits_for_approval(app):
                                       {"question": "Varför är det så jävla krångligt?"}, htmx=True)
     question = db.session.scalar(select(QAQuestion))
     assert question.held and not question.approved and results.qa_questions(item) == []
+
+
+def test_self_paced_participants_move_through_the_questions_themselves(app):
+    session = make_session(pacing="self")
+    first, second = add(session, "open", "Första frågan"), add(session, "scale", "Andra frågan", scale_min=1,
+                                                                scale_max=3)
+    phone = participant_of(app, session)
+    page = phone.get(f"/j/{session.code}").get_data(as_text=True)
+    assert "Första frågan" in page and f"?item={second.id}" in page and "Väntar" not in page
+    assert answer(phone, session, second, value="3").status_code == 200  # no presenter needed
+    page = phone.get(f"/j/{session.code}?item={second.id}").get_data(as_text=True)
+    assert "Andra frågan" in page and f"?item={first.id}" in page and "checked" in page
