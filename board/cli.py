@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask --app wsgi portfolio import FILE`, `users create EMAIL`, `seed-demo`.
+"""Flask CLI commands: `flask --app wsgi portfolio import FILE`, `sessions import FILE`, `users create EMAIL`,
+`seed-demo`.
 
 Commands are thin: parse the arguments, call a service, echo the result.
 """
@@ -11,11 +12,14 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from board.auth import service as accounts
 from board.auth.models import ROLES, User
 from board.extensions import db
+from board.feedback import transfer
+from board.feedback.models import FeedbackSession
 from board.portfolio import importer
 from board.portfolio import service as portfolio
 from board.portfolio.models import Organisation
@@ -24,6 +28,7 @@ DEMO_DATA = Path(__file__).parent / "data" / "portfolio-2024-07.json"
 DEMO_EMAIL = "facilitator@tavlan.example"
 
 portfolio_cli = AppGroup("portfolio", help="Import and export the portfolio (JSON).")
+sessions_cli = AppGroup("sessions", help="Import and export feedback sessions' running orders (JSON).")
 users_cli = AppGroup("users", help="Manage accounts.")
 
 
@@ -59,6 +64,38 @@ def portfolio_import(file: str):
 def portfolio_export(file: str):
     """Export the portfolio as JSON (the import format). FILE may be - for standard output."""
     text = json.dumps(importer.export_portfolio(), ensure_ascii=False, indent=2) + "\n"
+    if file == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(file).write_text(text, encoding="utf-8")
+        click.echo(f"Exported to {file}")
+
+
+@sessions_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+def sessions_import(file: str):
+    """Create a session from a JSON file and print its join code. Validates all of it first."""
+    # Outside a request there is no chosen language; the problems are told in the site's default.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        try:
+            session = transfer.import_session(_load_json(file))
+        except transfer.InvalidSession as error:
+            click.echo(f"{file}: {len(error.errors)} problem(s), nothing was imported:", err=True)
+            for line in error.errors:
+                click.echo(f"  {line}", err=True)
+            sys.exit(1)
+    click.echo(f"Imported session {session.id} ({session.title}) with join code {session.code}")
+
+
+@sessions_cli.command("export")
+@click.argument("session_id", metavar="ID", type=int)
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+def sessions_export(session_id: int, file: str):
+    """Export a session's running order as JSON (no answers). FILE may be - for standard output."""
+    session = db.session.get(FeedbackSession, session_id)
+    if session is None:
+        raise click.ClickException(f"no session {session_id}")
+    text = json.dumps(transfer.export_session(session), ensure_ascii=False, indent=2) + "\n"
     if file == "-":
         click.echo(text, nl=False)
     else:
@@ -165,5 +202,6 @@ def seed_demo():
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(portfolio_cli)
+    app.cli.add_command(sessions_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)

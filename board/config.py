@@ -46,6 +46,7 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES": int(env.get("TAVLAN_LOGIN_MAX_FAILURES", "10")),
         "LIVE_SSE_CONFIG": _sse_config(env.get("TAVLAN_SSE_RECONNECT_MS")),
         "LIVE_HEARTBEAT_SECONDS": float(env.get("TAVLAN_LIVE_HEARTBEAT", "15")),
+        "LIVE_THROTTLE_MS": float(env.get("TAVLAN_LIVE_THROTTLE_MS", "100")),
         "TEST_HOOKS": env.get("TAVLAN_TEST_HOOKS") == "1",
     }
 

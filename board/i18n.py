@@ -1,9 +1,11 @@
 """Language and time zone: Swedish by default, English by switch, Europe/Stockholm."""
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 
 
 def select_locale() -> str:
     """The language a user chose (kept in the session), else the configured default."""
+    if not has_request_context():  # CLI commands and background renders
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in current_app.config["LANGUAGES"]:
         return chosen

@@ -461,6 +461,42 @@ def publish(channel: str, html: str | Callable[[], str], key: str | None = None)
         return None
 
 
+_soon: set[tuple[str, str | None]] = set()
+_soon_lock = threading.Lock()
+
+
+def publish_soon(channel: str, render: Callable[[], str], key: str | None = None) -> None:
+    """Publish `render()` within LIVE_THROTTLE_MS, once for a whole burst of changes on (channel, key).
+
+    A wave of answers re-renders the presenter's results once per interval instead of once per
+    answer. The render starts after the last change it has seen was committed, so the final state is
+    always published. With LIVE_THROTTLE_MS = 0 it publishes at once (tests).
+    """
+    delay = float(current_app.config.get("LIVE_THROTTLE_MS", 100)) / 1000
+    if delay <= 0:
+        publish(channel, render, key)
+        return
+    with _soon_lock:
+        if (channel, key) in _soon:
+            return
+        _soon.add((channel, key))
+    app = current_app._get_current_object()
+    base_url = request.host_url if request else None
+
+    def run() -> None:
+        time.sleep(delay)
+        with _soon_lock:
+            _soon.discard((channel, key))
+        # A request context, so the fragment can build absolute links like the page did.
+        with app.test_request_context(base_url=base_url):
+            try:
+                publish(channel, render, key)
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=run, name=f"publish-soon {channel}", daemon=True).start()
+
+
 def backend_name() -> str:
     """"redis" or "memory", as /healthz reports it."""
     return "redis" if isinstance(broker(), RedisBroker) else "memory"

@@ -30,6 +30,7 @@ def make_config(**overrides) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production uses scrypt
         "LOGIN_SLOW_SECONDS": 0.01,
         "LIVE_HEARTBEAT_SECONDS": 1.0,
+        "LIVE_THROTTLE_MS": 0,  # publish at once: no background renders outliving a test
     }
     config.update(overrides)
     return config

@@ -52,7 +52,15 @@ def get_session_or_404(session_id: int) -> FeedbackSession:
 
 def get_session_by_code_or_404(code: str) -> FeedbackSession:
     session = db.session.scalar(select(FeedbackSession).where(FeedbackSession.code == normalise_code(code)))
-    if session is None:
+    if session is None or session.is_template:  # a template is a plan, nobody joins it
+        abort(404)
+    return session
+
+
+def get_presentable_session_or_404(session_id: int) -> FeedbackSession:
+    """A session that can be presented and followed live: not a template."""
+    session = get_session_or_404(session_id)
+    if session.is_template:
         abort(404)
     return session
 
@@ -64,14 +72,16 @@ def get_item_or_404(session: FeedbackSession, item_id: int) -> Item:
     return item
 
 
-def sessions_query():
-    return select(FeedbackSession).order_by(FeedbackSession.held_on.desc().nulls_last(),
+def sessions_query(templates: bool = False):
+    """Sessions (or, with templates=True, the templates) newest first."""
+    return select(FeedbackSession).where(FeedbackSession.is_template.is_(templates)).order_by(FeedbackSession.held_on.desc().nulls_last(),
                                             FeedbackSession.id.desc())
 
 
 # --- preparing -------------------------------------------------------------------------------
 
-def _new_code() -> str:
+def new_code() -> str:
+    """A six-digit join code no other session has."""
     taken = set(db.session.scalars(select(FeedbackSession.code)))
     while True:
         code = f"{secrets.randbelow(10 ** 6):06d}"
@@ -83,7 +93,7 @@ def create_session(title: str, held_on=None, initiative=None, pacing="presenter"
                    ask_organisation=False, user=None, word_filter=False) -> FeedbackSession:
     """Create a session with a fresh six-digit join code."""
     for _attempt in range(5):
-        session = FeedbackSession(code=_new_code(), title=title, held_on=held_on, initiative=initiative,
+        session = FeedbackSession(code=new_code(), title=title, held_on=held_on, initiative=initiative,
                                   pacing=pacing, ask_name=ask_name, ask_organisation=ask_organisation,
                                   word_filter=word_filter, created_by_id=user.id if user else None)
         db.session.add(session)
@@ -240,7 +250,7 @@ def join(session: FeedbackSession, token: str, user=None) -> Participant:
     except IntegrityError:  # the same browser joined twice at once (two tabs)
         db.session.rollback()
         return find_participant(session, token)
-    publish(session, participants=False)
+    publish_counts(session)
     return participant
 
 
@@ -305,7 +315,7 @@ def answer(session: FeedbackSession, item: Item, participant: Participant, value
     held = session.word_filter and item.kind in ("open", "wordcloud") and wordfilter.flagged(
         value if isinstance(value, str) else " ".join(value))
     stored = _upsert_answer(item, participant, value, held)
-    publish(session, participants=False)
+    publish_counts(session)
     return stored
 
 
@@ -421,7 +431,7 @@ def decide(session: FeedbackSession, item: Item, user, votes: dict) -> None:
         db.session.commit()
     except IntegrityError:  # the same member submitted twice at once: the other request won
         db.session.rollback()
-    publish(session, participants=False)
+    publish_counts(session)
 
 
 def own_decision(item: Item, user) -> dict:
@@ -473,6 +483,17 @@ def render_participant_item(session: FeedbackSession) -> str:
 
 
 def publish(session: FeedbackSession, participants: bool = True) -> None:
+    """Send the new state to the presenter screen and, when what phones show changed, to them."""
     live.publish(f"present:{session.id}", lambda: render_stage(session), key="stage")
     if participants:
         live.publish(f"join:{session.id}", lambda: render_participant_item(session), key="item")
+
+
+def publish_counts(session: FeedbackSession) -> None:
+    """After an answer or a join: re-render the presenter's results at most every LIVE_THROTTLE_MS."""
+    session_id = session.id
+
+    def render() -> str:
+        return render_stage(get_session_or_404(session_id))
+
+    live.publish_soon(f"present:{session_id}", render, key="stage")

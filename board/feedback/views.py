@@ -23,7 +23,7 @@ COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 def _session_from_key(key: str):
     if not key.isdigit():
         abort(404)
-    return service.get_session_or_404(int(key))
+    return service.get_presentable_session_or_404(int(key))
 
 
 def _authorize_join(key: str) -> None:
@@ -79,7 +79,8 @@ def index():
                                          current_user, word_filter=form.word_filter.data)
         return redirect(url_for("feedback.show", session_id=session.id), 303)
     sessions = db.session.scalars(service.sessions_query()).all()
-    return render_template("feedback/index.html", sessions=sessions, form=form), \
+    templates = db.session.scalars(service.sessions_query(templates=True)).all()
+    return render_template("feedback/index.html", sessions=sessions, templates=templates, form=form), \
         422 if request.method == "POST" else 200
 
 
@@ -161,10 +162,10 @@ def item_edit(session_id: int, item_id: int):
     return _save_item(session, _item_form(item.kind, item), item)
 
 
-def _button_post(session_id: int):
+def _button_post(session_id: int, presentable: bool = False):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    return service.get_session_or_404(session_id)
+    return (service.get_presentable_session_or_404 if presentable else service.get_session_or_404)(session_id)
 
 
 def _after_control(session):
@@ -202,7 +203,7 @@ def item_move(session_id: int, item_id: int):
 def present(session_id: int):
     """The projector view: the current item, live results, the join code and QR."""
     since = live.latest_id()
-    session = service.get_session_or_404(session_id)
+    session = service.get_presentable_session_or_404(session_id)
     return render_template("feedback/present.html", live_since=since, join_url=_join_url(session),
                            qr=_qr_svg(session), empty_form=EmptyForm(), **service.stage_context(session))
 
@@ -212,7 +213,7 @@ def present(session_id: int):
 def control(session_id: int):
     """Drive the presentation: next/prev item (arrow keys), show/hide results (R), lock (L),
     or show a given item. Acts on the item on screen unless the form names one."""
-    session = _button_post(session_id)
+    session = _button_post(session_id, presentable=True)
     action = request.form.get("action")
     item_id = request.form.get("item", type=int)
     item = service.get_item_or_404(session, item_id) if item_id else session.current_item

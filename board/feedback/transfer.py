@@ -1,0 +1,292 @@
+"""A session's running order as a JSON document, and copies of it: export, validate, import,
+duplicate, templates.
+
+The document holds the running order only, never answers or participants, so it can be mailed
+around and imported on another server. `validate_session` checks all of it and names the exact
+field of every problem ("items[2].kind: ..."); nothing is written unless the whole document is
+sound, and then everything is written in one transaction. The limits are those of forms.py.
+"""
+import json
+import re
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from board.extensions import db
+from board.feedback import service
+from board.feedback.models import HIDDEN_BY_DEFAULT, ITEM_KINDS, PACING, FeedbackSession, Item, Option
+from board.forms import clean_text
+from board.portfolio.models import Initiative
+
+FORMAT = "tavlan-session"
+VERSION = 1
+MAX_ITEMS = 200
+OPTION_KINDS = ("choice", "ranking", "decision")
+SESSION_FIELDS = ("format", "version", "title", "held_on", "initiative", "pacing", "ask_name",
+                  "ask_organisation", "items")
+ITEM_FIELDS = ("kind", "title", "body", "initiative", "settings", "results_hidden", "options")
+SCALE_FIELDS = ("min", "max", "min_label", "max_label")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class InvalidSession(ValueError):
+    """The document cannot be imported; `errors` lists every problem as "field: message"."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+# --- export ----------------------------------------------------------------------------------
+
+def export_session(session: FeedbackSession) -> dict:
+    """The session's settings and running order in the import format."""
+    return {
+        "format": FORMAT, "version": VERSION, "title": session.title,
+        "held_on": session.held_on.isoformat() if session.held_on else None,
+        "initiative": session.initiative.key if session.initiative else None,
+        "pacing": session.pacing, "ask_name": session.ask_name, "ask_organisation": session.ask_organisation,
+        "items": [{
+            "kind": item.kind, "title": item.title, "body": item.body,
+            "initiative": item.initiative.key if item.initiative else None,
+            "settings": dict(item.settings or {}), "results_hidden": item.results_hidden,
+            "options": [o.text for o in item.options],
+        } for item in session.items],
+    }
+
+
+# --- validation ------------------------------------------------------------------------------
+
+class _Checker:
+    """Collects problems and returns cleaned values, so the import writes what was checked."""
+
+    def __init__(self, initiative_keys: set[str]):
+        self.errors: list[str] = []
+        self.initiative_keys = initiative_keys
+
+    def err(self, path: str, message: str) -> None:
+        self.errors.append(f"{path}: {message}")
+
+    def unknown(self, data: dict, allowed, path: str) -> None:
+        for name in data:
+            if name not in allowed:
+                self.err(f"{path}{name}", _("okänt fält"))
+
+    def text(self, value, path: str, max_len: int, required=True) -> str:
+        if value is None:
+            if required:
+                self.err(path, _("saknas"))
+            return ""
+        if not isinstance(value, str):
+            self.err(path, _("måste vara text"))
+            return ""
+        # Imported text is cleaned exactly as typed text is (NFC, no control characters, trimmed).
+        value = clean_text(value)
+        if required and not value:
+            self.err(path, _("får inte vara tom"))
+        if len(value) > max_len:
+            self.err(path, _("är %(length)d tecken lång; högst %(max)d är tillåtna",
+                             length=len(value), max=max_len))
+        return value
+
+    def flag(self, data: dict, name: str, path: str, default: bool) -> bool:
+        value = data.get(name, default)
+        if not isinstance(value, bool):
+            self.err(path, _("måste vara true eller false"))
+            return default
+        return value
+
+    def whole(self, value, path: str, low: int, high: int) -> int | None:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            self.err(path, _("måste vara ett heltal från %(low)d till %(high)d", low=low, high=high))
+            return None
+        return value
+
+    def initiative(self, value, path: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or value not in self.initiative_keys:
+            self.err(path, _("okänt initiativ %(key)s", key=json.dumps(value, ensure_ascii=False)))
+            return None
+        return value
+
+
+def validate_session(data) -> list[str]:
+    """Every problem in `data` as "field: message"; an empty list means it can be imported."""
+    return _check(data)[0]
+
+
+def _check(data) -> tuple[list[str], dict]:
+    c = _Checker(set(db.session.scalars(select(Initiative.key))))
+    if not isinstance(data, dict):
+        c.err("$", _("måste vara ett JSON-objekt"))
+        return c.errors, {}
+    if data.get("format") != FORMAT:
+        c.err("format", _("måste vara \"%(format)s\"", format=FORMAT))
+    version = data.get("version")
+    if type(version) is not int or version != VERSION:  # not isinstance: true == 1 must not pass
+        c.err("version", _("måste vara %(version)d", version=VERSION))
+    c.unknown(data, SESSION_FIELDS, "")
+    held_on = data.get("held_on")
+    if held_on is not None:
+        try:
+            date.fromisoformat(held_on if isinstance(held_on, str) and ISO_DATE.match(held_on) else "")
+        except ValueError:
+            c.err("held_on", _("måste vara ett datum skrivet ÅÅÅÅ-MM-DD, eller null"))
+    pacing = data.get("pacing", "presenter")
+    if pacing not in PACING:
+        c.err("pacing", _("måste vara en av %(values)s", values=", ".join(PACING)))
+    clean = {
+        "title": c.text(data.get("title"), "title", 200), "held_on": held_on,
+        "initiative": c.initiative(data.get("initiative"), "initiative"), "pacing": pacing,
+        "ask_name": c.flag(data, "ask_name", "ask_name", False),
+        "ask_organisation": c.flag(data, "ask_organisation", "ask_organisation", False),
+        "items": [],
+    }
+    items = data.get("items")
+    if not isinstance(items, list):
+        c.err("items", _("saknas") if items is None else _("måste vara en lista"))
+        items = []
+    elif len(items) > MAX_ITEMS:
+        c.err("items", _("högst %(n)d punkter", n=MAX_ITEMS))
+    for i, item in enumerate(items):
+        path = f"items[{i}]"
+        if not isinstance(item, dict):
+            c.err(path, _("måste vara ett objekt"))
+        else:
+            clean["items"].append(_check_item(c, item, path))
+    return c.errors, clean
+
+
+def _check_item(c: _Checker, item: dict, path: str) -> dict:
+    c.unknown(item, ITEM_FIELDS, f"{path}.")
+    kind = item.get("kind")
+    if kind not in ITEM_KINDS:
+        c.err(f"{path}.kind", _("måste vara en av %(values)s", values=", ".join(ITEM_KINDS)))
+    clean = {
+        "kind": kind, "title": c.text(item.get("title"), f"{path}.title", 300),
+        "body": c.text(item.get("body", ""), f"{path}.body", 2000, required=False),
+        "initiative": c.initiative(item.get("initiative"), f"{path}.initiative"),
+        "results_hidden": c.flag(item, "results_hidden", f"{path}.results_hidden", kind in HIDDEN_BY_DEFAULT),
+        "settings": _check_settings(c, kind, item.get("settings", {}), f"{path}.settings"),
+        "options": [],
+    }
+    options = item.get("options", [])
+    if not isinstance(options, list):
+        c.err(f"{path}.options", _("måste vara en lista"))
+        return clean
+    texts = [c.text(o, f"{path}.options[{j}]", 300) for j, o in enumerate(options)]
+    if kind in OPTION_KINDS:
+        least = 1 if kind == "decision" else 2
+        if not least <= len(texts) <= 20:
+            c.err(f"{path}.options", _("behöver %(least)d till 20 alternativ", least=least))
+        if len(set(texts)) != len(texts):
+            c.err(f"{path}.options", _("två alternativ är likadana"))
+        clean["options"] = texts
+    elif texts:
+        c.err(f"{path}.options", _("bara flerval, rangordning och beslut har alternativ"))
+    return clean
+
+
+def _check_settings(c: _Checker, kind, settings, path: str) -> dict:
+    if not isinstance(settings, dict):
+        c.err(path, _("måste vara ett objekt"))
+        return {}
+    if kind == "choice":
+        c.unknown(settings, ("multiple",), f"{path}.")
+        return {"multiple": c.flag(settings, "multiple", f"{path}.multiple", False)}
+    if kind == "scale":
+        c.unknown(settings, SCALE_FIELDS, f"{path}.")
+        low = c.whole(settings.get("min", 1), f"{path}.min", 0, 10)
+        high = c.whole(settings.get("max", 5), f"{path}.max", 0, 10)
+        if low is not None and high is not None and high <= low:
+            c.err(f"{path}.max", _("måste vara större än min"))
+        return {"min": low, "max": high,
+                "min_label": c.text(settings.get("min_label", ""), f"{path}.min_label", 60, required=False),
+                "max_label": c.text(settings.get("max_label", ""), f"{path}.max_label", 60, required=False)}
+    # Other kinds keep their settings as they are (Q&A and decision rounds add their own), but
+    # only flat values, so a file cannot plant large or nested data in the database.
+    clean = {}
+    for name, value in settings.items():
+        if len(name) > 40:
+            c.err(f"{path}.{name[:40]}…", _("okänt fält"))
+        elif isinstance(value, str):
+            clean[name] = c.text(value, f"{path}.{name}", 300, required=False)
+        elif isinstance(value, (bool, int)):
+            clean[name] = value
+        else:
+            c.err(f"{path}.{name}", _("måste vara true, false, ett heltal eller text"))
+    return clean
+
+
+# --- import, copies, templates ---------------------------------------------------------------
+
+def parse_document(raw: bytes) -> object:
+    """Decode an uploaded file as JSON, or raise InvalidSession saying why it cannot be read."""
+    if not raw:
+        raise InvalidSession([_("Välj en JSON-fil att importera.")])
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InvalidSession([_("Filen är inte text i UTF-8.")]) from None
+    except json.JSONDecodeError as error:
+        raise InvalidSession([_("Filen är inte giltig JSON (rad %(line)d, kolumn %(column)d).",
+                                line=error.lineno, column=error.colno)]) from None
+
+
+def import_session(data, user=None) -> FeedbackSession:
+    """Create a new session (with a new join code) from a document.
+
+    Raises InvalidSession with every problem when the document is invalid; nothing is written then.
+    """
+    errors, clean = _check(data)
+    if errors:
+        raise InvalidSession(errors)
+    return _create(clean, user)
+
+
+def duplicate_session(session: FeedbackSession, as_template: bool = False, user=None) -> FeedbackSession:
+    """Copy the running order into a new session or template with its own code; answers stay behind."""
+    doc = export_session(session)
+    # A copy is for another meeting, so it has no date yet; a template keeps its title.
+    doc["held_on"] = None
+    if not as_template:
+        suffix = _("%(title)s (kopia)", title="")
+        doc["title"] = _("%(title)s (kopia)", title=doc["title"][:200 - len(suffix)])
+    return _create(doc, user, is_template=as_template)
+
+
+def start_from_template(template: FeedbackSession, user=None) -> FeedbackSession:
+    """A new session with the template's title and running order, ready to present."""
+    if not template.is_template:
+        raise ValueError(f"session {template.id} is not a template")
+    doc = export_session(template)
+    doc["held_on"] = None
+    return _create(doc, user)
+
+
+def _create(doc: dict, user, is_template: bool = False) -> FeedbackSession:
+    """Write a checked document as one new session, retrying with another code as create_session does."""
+    keys = {doc["initiative"]} | {item["initiative"] for item in doc["items"]}
+    initiatives = {i.key: i for i in db.session.scalars(select(Initiative).where(Initiative.key.in_(keys - {None})))}
+    for _attempt in range(5):
+        session = FeedbackSession(
+            code=service.new_code(), title=doc["title"], is_template=is_template,
+            held_on=date.fromisoformat(doc["held_on"]) if doc["held_on"] else None,
+            initiative=initiatives.get(doc["initiative"]), pacing=doc["pacing"], ask_name=doc["ask_name"],
+            ask_organisation=doc["ask_organisation"], created_by_id=user.id if user else None)
+        session.items = [
+            Item(position=n, kind=item["kind"], title=item["title"], body=item["body"],
+                 initiative=initiatives.get(item["initiative"]), settings=dict(item["settings"]),
+                 results_hidden=item["results_hidden"],
+                 options=[Option(position=m, text=text) for m, text in enumerate(item["options"])])
+            for n, item in enumerate(doc["items"])]
+        db.session.add(session)
+        try:
+            db.session.commit()
+            return session
+        except IntegrityError:  # another session drew the same code at the same moment
+            db.session.rollback()
+    raise RuntimeError("could not find a free join code")
