@@ -79,3 +79,18 @@ def test_typed_answer_survives_a_live_update(browser, live_server, login, meetin
     expect(presenter.locator("#qr-overlay svg")).to_be_visible()
     presenter.keyboard.press("Escape")
     expect(presenter.locator("#qr-overlay")).to_be_hidden()
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (360, 740)], ids=["laptop", "phone"])
+def test_session_pages_pass_axe(page, live_server, login, meeting, axe_check, console_errors, viewport):
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    login(page)
+    base = f"{live_server}/sessions/{meeting['id']}"
+    item = page.context.request.get(base).text()
+    for path in ["/sessions", f"/sessions/{meeting['id']}", f"/sessions/{meeting['id']}/results",
+                 f"/sessions/{meeting['id']}/edit", f"/sessions/{meeting['id']}/items/new?kind=scale",
+                 f"/sessions/{meeting['id']}/items/new?kind=decision", "/sessions/import", "/j"]:
+        page.goto(live_server + path)
+        axe_check(page)
+    assert "Körschema" in item
+    assert [e for e in console_errors if "422" not in e] == []
