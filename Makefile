@@ -14,7 +14,7 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/*.po)
 HTMX_DIR := static/vendor/htmx
 # One gevent worker holds thousands of idle SSE streams; a short graceful timeout so that a
 # SIGTERM does not wait 30 s for open streams (PITFALLS §9).
-GUNICORN := $(BIN)/gunicorn -k gevent -w 1 --worker-connections 2000 --graceful-timeout 3 --timeout 60 --no-control-socket
+GUNICORN := $(BIN)/gunicorn -k gevent -w 1 --worker-connections 10000 --graceful-timeout 3 --timeout 60 --no-control-socket
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
@@ -32,7 +32,8 @@ run: install translations ## Serve the app on 127.0.0.1:PORT (SQLite and in-proc
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo
 	@echo "Tavlan: http://127.0.0.1:$(PORT)"
-	exec $(GUNICORN) -b 127.0.0.1:$(PORT) wsgi:app
+	@# Every phone in a session holds one live connection: allow many open files.
+	ulimit -n "$$(ulimit -Hn)"; exec $(GUNICORN) -b 127.0.0.1:$(PORT) wsgi:app
 
 install: $(STAMP) ## Create .venv and install the app into it
 
