@@ -89,20 +89,26 @@ def new_code() -> str:
             return code
 
 
-def create_session(title: str, held_on=None, initiative=None, pacing="presenter", ask_name=False,
-                   ask_organisation=False, user=None, word_filter=False) -> FeedbackSession:
-    """Create a session with a fresh six-digit join code."""
+def save_with_fresh_code(build) -> FeedbackSession:
+    """Commit the session `build(code)` returns, drawing another code if two sessions took the same
+    one at the same moment (the unique constraint decides)."""
     for _attempt in range(5):
-        session = FeedbackSession(code=new_code(), title=title, held_on=held_on, initiative=initiative,
-                                  pacing=pacing, ask_name=ask_name, ask_organisation=ask_organisation,
-                                  word_filter=word_filter, created_by_id=user.id if user else None)
+        session = build(new_code())
         db.session.add(session)
         try:
             db.session.commit()
             return session
-        except IntegrityError:  # two sessions drew the same code at the same moment
+        except IntegrityError:
             db.session.rollback()
     raise RuntimeError("could not find a free join code")
+
+
+def create_session(title: str, held_on=None, initiative=None, pacing="presenter", ask_name=False,
+                   ask_organisation=False, user=None, word_filter=False) -> FeedbackSession:
+    """Create a session with a fresh six-digit join code."""
+    return save_with_fresh_code(lambda code: FeedbackSession(
+        code=code, title=title, held_on=held_on, initiative=initiative, pacing=pacing, ask_name=ask_name,
+        ask_organisation=ask_organisation, word_filter=word_filter, created_by_id=user.id if user else None))
 
 
 def update_session(session: FeedbackSession, **values) -> None:

@@ -12,7 +12,6 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from board.extensions import db
 from board.feedback import service
@@ -268,12 +267,12 @@ def start_from_template(template: FeedbackSession, user=None) -> FeedbackSession
 
 
 def _create(doc: dict, user, is_template: bool = False) -> FeedbackSession:
-    """Write a checked document as one new session, retrying with another code as create_session does."""
+    """Write a checked document as one new session with a fresh join code, in one transaction."""
     keys = {doc["initiative"]} | {item["initiative"] for item in doc["items"]}
     initiatives = {i.key: i for i in db.session.scalars(select(Initiative).where(Initiative.key.in_(keys - {None})))}
-    for _attempt in range(5):
+    def build(code: str) -> FeedbackSession:
         session = FeedbackSession(
-            code=service.new_code(), title=doc["title"], is_template=is_template,
+            code=code, title=doc["title"], is_template=is_template,
             held_on=date.fromisoformat(doc["held_on"]) if doc["held_on"] else None,
             initiative=initiatives.get(doc["initiative"]), pacing=doc["pacing"], ask_name=doc["ask_name"],
             ask_organisation=doc["ask_organisation"], created_by_id=user.id if user else None)
@@ -283,10 +282,6 @@ def _create(doc: dict, user, is_template: bool = False) -> FeedbackSession:
                  results_hidden=item["results_hidden"],
                  options=[Option(position=m, text=text) for m, text in enumerate(item["options"])])
             for n, item in enumerate(doc["items"])]
-        db.session.add(session)
-        try:
-            db.session.commit()
-            return session
-        except IntegrityError:  # another session drew the same code at the same moment
-            db.session.rollback()
-    raise RuntimeError("could not find a free join code")
+        return session
+
+    return service.save_with_fresh_code(build)
