@@ -78,6 +78,8 @@ DEFAULTS = {
     "LOGIN_SLOW_SECONDS": 1.0,
     # Live updates (board/live.py)
     "LIVE_RING_SIZE": 256,
-    "LIVE_COALESCE_MS": 40,
+    # A stream may wait this long after an event to send a burst in one write. Bursts are already
+    # throttled where they are published (live.publish_soon), so by default it sends at once.
+    "LIVE_COALESCE_MS": 0,
     "LIVE_SSE_CONFIG": None,  # e.g. {"reconnectDelay": 100} in tests; rendered into htmx-config
 }

@@ -55,7 +55,7 @@ class Event:
 
     id: int
     channel: str
-    html: str
+    html: str | None  # None: a marker that the region changed unrendered; resuming past it re-renders
     key: str | None = None
     wire: bytes = field(init=False, repr=False, compare=False)
 
@@ -67,6 +67,11 @@ def collapse(events: list[Event]) -> list[Event]:
     """Keep every unkeyed event and only the newest event of each key, in id order."""
     newest = {e.key: e.id for e in events if e.key is not None}
     return [e for e in events if e.key is None or newest[e.key] == e.id]
+
+
+def unrendered(events: list[Event]) -> bool:
+    """Whether `events` hold a change that was published without html (nobody listened then)."""
+    return any(event.html is None for event in collapse(events))
 
 
 class _Ring:
@@ -91,6 +96,7 @@ class Broker(ABC):
         self._lock = threading.Lock()
         self._top = 0  # the highest id this process knows was issued
         self._floor = _NEVER  # the floor of a ring created now
+        self._listeners: dict[str, int] = {}  # open streams per channel in this process
 
     @abstractmethod
     def publish(self, channel: str, html: str, key: str | None = None) -> int | None:
@@ -102,6 +108,19 @@ class Broker(ABC):
 
     def close(self) -> None:
         """Release connections and background work."""
+
+    def listen(self, channel: str, opened: bool = True) -> None:
+        """Count a stream on `channel` opening (or, with opened=False, closing)."""
+        with self._lock:
+            count = self._listeners.get(channel, 0) + (1 if opened else -1)
+            if count > 0:
+                self._listeners[channel] = count
+            else:
+                self._listeners.pop(channel, None)
+
+    def listening(self, channel: str) -> bool:
+        """Whether a stream anywhere may be following `channel`, so that an event must be rendered."""
+        return channel in self._listeners
 
     def events_after(self, channel: str, last_id: int) -> list[Event] | None:
         """Return the events after `last_id` in order, or None if the broker no longer knows them."""
@@ -182,7 +201,7 @@ class MemoryBroker(Broker):
         # before this boot "too old", so a reconnecting browser gets a snapshot after a restart.
         self._top = self._floor = now_us()
 
-    def publish(self, channel: str, html: str, key: str | None = None) -> int:
+    def publish(self, channel: str, html: str | None, key: str | None = None) -> int:
         with self._lock:
             event = Event(max(self._top + 1, now_us()), channel, html, key)
             wakeup = self._append(event)
@@ -241,6 +260,9 @@ class RedisBroker(Broker):
     """Events shared by all workers through Redis: one ordered id sequence, one subscription per process."""
 
     PING_SECONDS = 15.0  # an idle subscription is checked this often, so a dead one is noticed
+
+    def listening(self, channel: str) -> bool:
+        return True  # the streams of other workers and hosts are not counted: render for all
 
     def __init__(self, url: str, ring_size: int = 256, prefix: str = "tavlan",
                  history: int = 500, ttl: int = 86400) -> None:
@@ -442,19 +464,29 @@ def publish(channel: str, html: str | Callable[[], str], key: str | None = None)
     `html` may be a function that renders it: it is then rendered once per interface language
     (never per subscriber), and each viewer's stream carries their own language. Never raises:
     the change is already committed, so a broken broker must not fail the request. Events with
-    the same `key` sent in a burst are collapsed to the newest.
+    the same `key` sent in a burst are collapsed to the newest. A language that no stream follows
+    is not rendered (the memory broker counts its streams; with Redis every language is rendered).
     """
     try:
+        live = broker()
         languages = current_app.config.get("LANGUAGES") or ()
         if not languages:
-            return broker().publish(channel, html() if callable(html) else html, key)
+            return live.publish(channel, html() if callable(html) else html, key)
         from flask_babel import force_locale
 
         last = None
         for language in languages:
-            with force_locale(language):
-                text = html() if callable(html) else html
-            last = broker().publish(f"{channel}@{language}", text, key) or last
+            target = f"{channel}@{language}"
+            if not callable(html):
+                text = html
+            elif live.listening(target):
+                with force_locale(language):
+                    text = html()
+            else:
+                # Nobody follows it in this language: no render, only a marker, so that a stream
+                # resuming from before it gets the whole region instead of missing the change.
+                text = None
+            last = live.publish(target, text, key) or last
         return last
     except Exception:  # a template error counts too: the change is committed either way
         log.exception("live: publishing to %s failed", channel)
@@ -462,37 +494,46 @@ def publish(channel: str, html: str | Callable[[], str], key: str | None = None)
 
 
 _soon: set[tuple[str, str | None]] = set()
+_soon_cost: dict[tuple[str, str | None], float] = {}  # seconds the last publish_soon render took
 _soon_lock = threading.Lock()
+SOON_SHARE = 0.2  # publish_soon renders may take at most this share of a worker's time
 
 
 def publish_soon(channel: str, render: Callable[[], str], key: str | None = None) -> None:
     """Publish `render()` within LIVE_THROTTLE_MS, once for a whole burst of changes on (channel, key).
 
     A wave of answers re-renders the presenter's results once per interval instead of once per
-    answer. The render starts after the last change it has seen was committed, so the final state is
-    always published. With LIVE_THROTTLE_MS = 0 it publishes at once (tests).
+    answer. The interval grows when a render is slow (to 1/SOON_SHARE times its duration), so that
+    renders never crowd out the requests that cause them. The render starts after the last change
+    it has seen was committed, so the final state is always published. With LIVE_THROTTLE_MS = 0
+    it publishes at once (tests).
     """
-    delay = float(current_app.config.get("LIVE_THROTTLE_MS", 100)) / 1000
-    if delay <= 0:
+    throttle = float(current_app.config.get("LIVE_THROTTLE_MS", 100)) / 1000
+    if throttle <= 0:
         publish(channel, render, key)
         return
+    slot = (channel, key)
     with _soon_lock:
-        if (channel, key) in _soon:
+        if slot in _soon:
             return
-        _soon.add((channel, key))
+        _soon.add(slot)
+        delay = max(throttle, _soon_cost.get(slot, 0.0) / SOON_SHARE)
     app = current_app._get_current_object()
     base_url = request.host_url if request else None
 
     def run() -> None:
         time.sleep(delay)
         with _soon_lock:
-            _soon.discard((channel, key))
+            _soon.discard(slot)
+        started = time.perf_counter()
         # A request context, so the fragment can build absolute links like the page did.
         with app.test_request_context(base_url=base_url):
             try:
                 publish(channel, render, key)
             finally:
                 db.session.remove()
+        with _soon_lock:
+            _soon_cost[slot] = time.perf_counter() - started
 
     threading.Thread(target=run, name=f"publish-soon {channel}", daemon=True).start()
 
@@ -551,7 +592,7 @@ def stream(channel: str) -> Response:
     if position is None:
         position = live.latest_id()
     replay = live.events_after(channel, position)
-    if replay is None:
+    if replay is None or unrendered(replay):
         position = live.latest_id()  # taken before rendering, so later changes are replayed
         head = sse_message(position, kind.snapshot(key)).encode()
     else:
@@ -563,7 +604,7 @@ def stream(channel: str) -> Response:
     config = current_app.config
     body = _follow(live, kind, channel, key, head, position,
                    float(config.get("LIVE_HEARTBEAT_SECONDS", 15.0)),
-                   float(config.get("LIVE_COALESCE_MS", 40)) / 1000)
+                   float(config.get("LIVE_COALESCE_MS", 0)) / 1000)
     return Response(stream_with_context(body), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -571,9 +612,19 @@ def stream(channel: str) -> Response:
 def _follow(live: Broker, kind: _Kind, channel: str, key: str, head: bytes, last: int,
             heartbeat: float, coalesce: float) -> Iterator[bytes]:
     # gunicorn sends the headers with the first chunk, so the first yield comes at once (PITFALLS §2).
-    # Nothing needs undoing when the client leaves (GeneratorExit at a yield): a stream only reads.
+    # When the client leaves, gunicorn closes the generator (GeneratorExit at a yield): only the
+    # count of listeners needs undoing, since a stream only reads.
     yield head
     opened = time.monotonic()
+    live.listen(channel)
+    try:
+        yield from _events(live, kind, channel, key, last, heartbeat, coalesce, opened)
+    finally:
+        live.listen(channel, opened=False)
+
+
+def _events(live: Broker, kind: _Kind, channel: str, key: str, last: int, heartbeat: float,
+            coalesce: float, opened: float) -> Iterator[bytes]:
     while True:
         events = live.wait(channel, last, heartbeat)
         if _cut.get(channel, 0) > opened:
@@ -583,9 +634,9 @@ def _follow(live: Broker, kind: _Kind, channel: str, key: str, head: bytes, last
             time.sleep(coalesce)
             more = live.events_after(channel, events[-1].id)
             events = None if more is None else events + more
-        if events is None:
-            # This stream fell behind the ring: send the whole region again, then free the
-            # connection the snapshot used (the only database work inside the loop).
+        if events is None or unrendered(events):
+            # This stream fell behind the ring, or a change was published unrendered: send the whole
+            # region again, then free the connection the snapshot used (the only database work here).
             last = live.latest_id()
             html = kind.snapshot(key)
             db.session.remove()

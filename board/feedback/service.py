@@ -3,14 +3,17 @@
 Functions that change state commit, then publish: participants follow `join:<session id>`, the
 presenter screen and control panel follow `present:<session id>`.
 """
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timezone
 
 from flask import abort, render_template
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from board import live
 from board.extensions import db
@@ -28,6 +31,7 @@ from board.feedback.models import (
     QAQuestion,
     QAVote,
 )
+from board.models import utcnow
 
 MAX_OPEN_TEXT = 500
 MAX_WORDS = 3
@@ -65,9 +69,14 @@ def get_presentable_session_or_404(session_id: int) -> FeedbackSession:
     return session
 
 
-def get_item_or_404(session: FeedbackSession, item_id: int) -> Item:
-    item = db.session.get(Item, item_id)
-    if item is None or item.session_id != session.id:
+def get_item_or_404(session: FeedbackSession, item_id: int, with_options: bool = False) -> Item:
+    """The item `item_id` of `session`; with_options loads its options in the same query (answering
+    needs them, and a second round trip per answer adds up when a room answers at once)."""
+    query = select(Item).where(Item.id == item_id, Item.session_id == session.id)
+    if with_options:
+        query = query.options(joinedload(Item.options))
+    item = db.session.scalars(query).unique().first()
+    if item is None:
         abort(404)
     return item
 
@@ -248,7 +257,8 @@ def join(session: FeedbackSession, token: str, user=None) -> Participant:
     participant = find_participant(session, token)
     if participant is not None:
         return participant
-    participant = Participant(session_id=session.id, token_hash=token_hash(token),
+    session_id = session.id
+    participant = Participant(session_id=session_id, token_hash=token_hash(token),
                               user_id=user.id if user is not None and user.is_authenticated else None)
     db.session.add(participant)
     try:
@@ -256,7 +266,7 @@ def join(session: FeedbackSession, token: str, user=None) -> Participant:
     except IntegrityError:  # the same browser joined twice at once (two tabs)
         db.session.rollback()
         return find_participant(session, token)
-    publish_counts(session)
+    publish_counts(session_id)
     return participant
 
 
@@ -313,35 +323,41 @@ def parse_answer(item: Item, form) -> object:
     raise AnswerError(_("Den här frågan tar inte emot svar här."))
 
 
-def answer(session: FeedbackSession, item: Item, participant: Participant, value) -> Answer:
-    """Store a participant's answer, replacing their earlier one: one row per participant and
-    question whatever the number of taps, tabs or retries (the database enforces it)."""
+def answer(session: FeedbackSession, item: Item, participant: Participant, value) -> int:
+    """Store a participant's answer, replacing their earlier one, and return its id: one row per
+    participant and question whatever the number of taps, tabs or retries (the database enforces it)."""
     if not can_answer(session, item):
         raise AnswerError(_("Frågan är stängd för svar just nu."))
     held = session.word_filter and item.kind in ("open", "wordcloud") and wordfilter.flagged(
         value if isinstance(value, str) else " ".join(value))
-    stored = _upsert_answer(item, participant, value, held)
-    publish_counts(session)
-    return stored
-
-
-def _upsert_answer(item: Item, participant: Participant, value, held: bool = False) -> Answer:
-    existing = db.session.scalar(select(Answer).where(Answer.item_id == item.id,
-                                                      Answer.participant_id == participant.id))
-    if existing is None:
-        try:
-            with db.session.begin_nested():
-                existing = Answer(item_id=item.id, participant_id=participant.id, value=value, held=held)
-                db.session.add(existing)
-            db.session.commit()
-            return existing
-        except IntegrityError:  # a second request of the same participant got there first
-            db.session.rollback()
-            existing = db.session.scalar(select(Answer).where(Answer.item_id == item.id,
-                                                              Answer.participant_id == participant.id))
-    existing.value, existing.held = value, held
+    session_id = session.id  # read before the commit expires it: publishing needs no reload
+    answer_id = _upsert_answer(item.id, participant.id, value, held)
     db.session.commit()
-    return existing
+    publish_counts(session_id)
+    return answer_id
+
+
+def _upsert_answer(item_id: int, participant_id: int, value, held: bool = False) -> int:
+    """One INSERT ... ON CONFLICT DO UPDATE: a new answer and a changed one cost one statement, and
+    two requests of the same participant at once end in one row with the later value."""
+    statement = _upsert_statement(db.session.get_bind().dialect.name)
+    return db.session.execute(statement, {"item_id": item_id, "participant_id": participant_id, "value": value,
+                                          "held": held, "now": utcnow()}).scalar_one()
+
+
+@functools.cache
+def _upsert_statement(dialect: str):
+    # Built once: constructing the statement (its `excluded` alias above all) cost more than running it.
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    table = Answer.__table__
+    statement = insert(table).values(item_id=bindparam("item_id"), participant_id=bindparam("participant_id"),
+                                     value=bindparam("value"), held=bindparam("held"),
+                                     created_at=bindparam("now"), updated_at=bindparam("now"))
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.item_id, table.c.participant_id],
+        set_={"value": statement.excluded.value, "held": statement.excluded.held,
+              "updated_at": statement.excluded.updated_at},
+    ).returning(table.c.id)
 
 
 def own_answer(item: Item, participant: Participant | None) -> Answer | None:
@@ -433,11 +449,12 @@ def decide(session: FeedbackSession, item: Item, user, votes: dict) -> None:
         row = existing.get(option_id) or DecisionVote(option_id=option_id, user_id=user.id)
         row.vote, row.reason = vote, reason
         db.session.add(row)
+    session_id = session.id
     try:
         db.session.commit()
     except IntegrityError:  # the same member submitted twice at once: the other request won
         db.session.rollback()
-    publish_counts(session)
+    publish_counts(session_id)
 
 
 def own_decision(item: Item, user) -> dict:
@@ -495,9 +512,8 @@ def publish(session: FeedbackSession, participants: bool = True) -> None:
         live.publish(f"join:{session.id}", lambda: render_participant_item(session), key="item")
 
 
-def publish_counts(session: FeedbackSession) -> None:
+def publish_counts(session_id: int) -> None:
     """After an answer or a join: re-render the presenter's results at most every LIVE_THROTTLE_MS."""
-    session_id = session.id
 
     def render() -> str:
         return render_stage(get_session_or_404(session_id))

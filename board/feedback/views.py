@@ -333,10 +333,8 @@ def _decision_votes(item) -> dict:
 @bp.post("/j/<code>/items/<int:item_id>")
 def answer(code: str, item_id: int):
     """Store (or change) this participant's answer; a second tap never counts twice."""
-    session = service.get_session_by_code_or_404(code)
-    item = service.get_item_or_404(session, item_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    session = service.get_session_by_code_or_404(code)  # CSRFProtect has checked the token already
+    item = service.get_item_or_404(session, item_id, with_options=True)
     person, token = _participant(session)
     error = stored = None
     try:
@@ -376,10 +374,8 @@ def identity(code: str):
 @bp.post("/j/<code>/items/<int:item_id>/questions")
 def ask(code: str, item_id: int):
     """Ask a question in a Q&A item (anonymous)."""
-    session = service.get_session_by_code_or_404(code)
+    session = service.get_session_by_code_or_404(code)  # CSRFProtect has checked the token already
     item = service.get_item_or_404(session, item_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     person, token = _participant(session)
     error = None
     try:

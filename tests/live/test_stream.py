@@ -135,6 +135,8 @@ class Stream:
         return found
 
     def close(self) -> None:
+        self.response.close()
+        self.sock.close()
         self.conn.close()
 
 
@@ -223,6 +225,44 @@ def test_burst_of_one_key_arrives_as_its_newest_event(server, connect):
 
     assert [(m["id"], m["data"]) for m in stream.until(ids[-1])] == [
         (str(unkeyed), "<p>unkeyed</p>"), (str(ids[-1]), "<p>position 3</p>")]
+
+
+def test_resuming_past_a_change_published_unrendered_gets_the_whole_region(server, connect):
+    before = server.latest_id()
+    with server.app.app_context():  # what live.publish sends when nobody followed the channel
+        marker = live.broker().publish("demo:1", None, key="stage")
+
+    stream = connect(Last_Event_ID=str(before))
+    assert [(m["id"], m["data"]) for m in stream.until(marker)] == [(str(marker), None), (str(marker), SNAPSHOT)]
+
+
+def test_a_following_stream_gets_the_whole_region_for_an_unrendered_change(server, connect):
+    stream = connect()
+    stream.message()
+    with server.app.app_context():
+        marker = live.broker().publish("demo:1", None)
+
+    assert [(m["id"], m["data"]) for m in stream.until(marker)] == [(str(marker), SNAPSHOT)]
+
+
+def test_the_broker_counts_the_streams_of_each_channel(server, connect):
+    broker = server.app.extensions["live"]
+
+    def becomes(expected: bool, timeout: float = 3) -> bool:
+        deadline = time.monotonic() + timeout
+        while broker.listening("demo:1") != expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return broker.listening("demo:1") == expected
+
+    assert becomes(False, 0)
+    first, second = connect(), connect()
+    first.message(), second.message()
+    assert becomes(True) and not broker.listening("demo:2")
+    first.close()
+    time.sleep(HEARTBEAT * 3)  # the server notices a closed stream when it next writes to it
+    assert broker.listening("demo:1")
+    second.close()
+    assert becomes(False, HEARTBEAT * 6)
 
 
 @pytest.mark.parametrize("path, status", [
