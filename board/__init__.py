@@ -83,10 +83,12 @@ def init_blueprints(app: Flask) -> None:
     from board.auth import bp as auth_bp
     from board.feedback import bp as feedback_bp
     from board.portfolio import bp as portfolio_bp
+    from board.walls import bp as walls_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(walls_bp)
     app.register_blueprint(live.bp)
 
 

@@ -23,9 +23,11 @@ from board.feedback.models import FeedbackSession
 from board.portfolio import importer
 from board.portfolio import service as portfolio
 from board.portfolio.models import Organisation
+from board.walls import service as walls
 
 DEMO_DATA = Path(__file__).parent / "data" / "portfolio-2024-07.json"
 DEMO_EMAIL = "facilitator@tavlan.example"
+DEMO_WALL = "Portföljen inför 2025"
 
 portfolio_cli = AppGroup("portfolio", help="Import and export the portfolio (JSON).")
 sessions_cli = AppGroup("sessions", help="Import and export feedback sessions' running orders (JSON).")
@@ -185,6 +187,7 @@ def seed_demo():
     if portfolio.count_initiatives() == 0:
         summary = importer.import_portfolio(json.loads(DEMO_DATA.read_text(encoding="utf-8")))
         click.echo("Loaded the demo portfolio: " + "; ".join(summary.lines()))
+    _seed_walls()
     credentials = Path(current_app.instance_path) / "demo-login.txt"
     if db.session.scalar(select(User).where(User.role == "facilitator")) is None:
         password = secrets.token_urlsafe(12)
@@ -198,6 +201,16 @@ def seed_demo():
         click.echo(f"(kept in {credentials}; change it with: flask --app wsgi users set-password {email})")
     else:
         click.echo("A facilitator account already exists; create more with: flask --app wsgi users create EMAIL")
+
+
+def _seed_walls() -> None:
+    """The portfolio wall "Portföljen inför 2025" (a section per reflection question) and a wall
+    per initiative; existing walls are left as they are."""
+    info = portfolio.portfolio_info()
+    questions = list(info.reflection_questions or []) if info else []
+    walls.ensure_portfolio_wall(DEMO_WALL, questions)
+    for initiative in db.session.scalars(portfolio.initiatives_query()).all():
+        walls.wall_for_initiative(initiative)
 
 
 def init_app(app: Flask) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from board import live
+from board import joincodes, live
 from board.extensions import db
 from board.feedback import results, wordfilter
 from board.feedback.models import (
@@ -89,13 +89,12 @@ def sessions_query(templates: bool = False):
 
 # --- preparing -------------------------------------------------------------------------------
 
+joincodes.register(FeedbackSession.code)  # /j/CODE is served by feedback.participant itself
+
+
 def new_code() -> str:
-    """A six-digit join code no other session has."""
-    taken = set(db.session.scalars(select(FeedbackSession.code)))
-    while True:
-        code = f"{secrets.randbelow(10 ** 6):06d}"
-        if code not in taken:
-            return code
+    """A six-digit join code no session, wall or other joinable thing has."""
+    return joincodes.new_code()
 
 
 def save_with_fresh_code(build) -> FeedbackSession:

@@ -2,9 +2,10 @@ from flask import abort, make_response, redirect, render_template, request, url_
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 from wtforms.fields.choices import SelectChoice
 
-from board import live
+from board import joincodes, live
 from board.auth.forms import EmptyForm
 from board.auth.permissions import facilitator_required
 from board.extensions import db
@@ -308,7 +309,13 @@ def _shown_item(session):
 def participant(code: str):
     """The participant page: no account, no name needed; follows the presenter by itself."""
     since = live.latest_id()
-    session = service.get_session_by_code_or_404(code)
+    try:
+        session = service.get_session_by_code_or_404(code)
+    except NotFound:  # not a session: maybe a wall opened with its own code
+        elsewhere = joincodes.resolve(code)
+        if elsewhere is None:
+            raise
+        return redirect(elsewhere, 303)
     if code != session.code:
         return redirect(url_for("feedback.participant", code=session.code), 301)
     person, token = _participant(session)

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("walls", __name__)
+
+from board.walls import views  # noqa: E402,F401  (registers the routes on bp)

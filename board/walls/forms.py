@@ -1,0 +1,60 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from board.forms import TavlanForm
+from board.walls.models import COLOURS
+from board.walls.service import MAX_NAME, MAX_NOTE, MAX_POSITION, MAX_SECTION
+
+COLOUR_LABELS = {"gul": _l("Gul"), "rosa": _l("Rosa"), "bla": _l("Blå"), "gron": _l("Grön"), "lila": _l("Lila")}
+TOO_LONG = _l("Högst %(max)d tecken.")
+
+
+class NoteForm(TavlanForm):
+    text = TextAreaField(_l("Ny lapp"), validators=[
+        DataRequired(_l("Skriv något på lappen.")), Length(max=MAX_NOTE, message=TOO_LONG)])
+    colour = RadioField(_l("Färg"), choices=[SelectChoice(c, COLOUR_LABELS[c]) for c in COLOURS],
+                        default=COLOURS[0], validators=[InputRequired(_l("Välj en färg."))])
+    section = IntegerField(validators=[Optional()])
+
+
+class TextForm(TavlanForm):
+    """A reply, or an edited note: only text."""
+
+    text = TextAreaField(_l("Text"), validators=[
+        DataRequired(_l("Skriv något på lappen.")), Length(max=MAX_NOTE, message=TOO_LONG)])
+
+
+class AuthorForm(TavlanForm):
+    name = StringField(_l("Ditt namn (frivilligt)"), validators=[Length(max=MAX_NAME, message=TOO_LONG)])
+    organisation = SelectField(_l("Organisation (frivilligt)"), choices=[
+        SelectChoice("", _l("Visa ingen organisation")), SelectChoice("vasteras", "Västerås stad"),
+        SelectChoice("eskilstuna", "Eskilstuna kommun"), SelectChoice("mdu", "Mälardalens universitet"),
+        SelectChoice("annan", _l("annan organisation"))], validators=[Optional()])
+
+
+class SectionForm(TavlanForm):
+    title = StringField(_l("Rubrik"), validators=[
+        DataRequired(_l("Skriv en rubrik för sektionen.")), Length(max=MAX_SECTION, message=TOO_LONG)])
+
+
+class VoteForm(TavlanForm):
+    dots = IntegerField(_l("Prickar per person"), default=3, validators=[
+        InputRequired(_l("Ange ett antal.")), NumberRange(min=1, max=20, message=_l("Mellan 1 och 20."))])
+    max_per_note = IntegerField(_l("Högst på en lapp"), default=2, validators=[
+        InputRequired(_l("Ange ett antal.")), NumberRange(min=1, max=20, message=_l("Mellan 1 och 20."))])
+
+
+class PositionForm(TavlanForm):
+    text = TextAreaField(_l("Partens position"), validators=[Length(max=MAX_POSITION, message=TOO_LONG)])
+
+
+class HideForm(TavlanForm):
+    reason = StringField(_l("Varför (syns bara för dem som granskar)"), validators=[
+        Length(max=300, message=TOO_LONG)])
+
+
+class WallForm(TavlanForm):
+    title = StringField(_l("Väggens namn"), validators=[
+        DataRequired(_l("Ge väggen ett namn.")), Length(max=200, message=TOO_LONG)])
