@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from board import joincodes, live
 from board.extensions import db
@@ -69,13 +69,20 @@ def get_presentable_session_or_404(session_id: int) -> FeedbackSession:
     return session
 
 
-def get_item_or_404(session: FeedbackSession, item_id: int, with_options: bool = False) -> Item:
-    """The item `item_id` of `session`; with_options loads its options in the same query (answering
-    needs them, and a second round trip per answer adds up when a room answers at once)."""
-    query = select(Item).where(Item.id == item_id, Item.session_id == session.id)
-    if with_options:
-        query = query.options(joinedload(Item.options))
-    item = db.session.scalars(query).unique().first()
+def get_item_or_404(session: FeedbackSession, item_id: int) -> Item:
+    item = db.session.get(Item, item_id)
+    if item is None or item.session_id != session.id:
+        abort(404)
+    return item
+
+
+def get_answerable_item_or_404(code: str, item_id: int) -> Item:
+    """The item `item_id` of the session that joins with `code`, with its session and options, in one
+    query: a room answering at once pays for every round trip of the answer request."""
+    item = db.session.scalars(
+        select(Item).join(Item.session).options(contains_eager(Item.session), joinedload(Item.options))
+        .where(Item.id == item_id, FeedbackSession.code == normalise_code(code),
+               FeedbackSession.is_template.is_(False))).unique().first()
     if item is None:
         abort(404)
     return item

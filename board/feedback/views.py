@@ -340,8 +340,8 @@ def _decision_votes(item) -> dict:
 @bp.post("/j/<code>/items/<int:item_id>")
 def answer(code: str, item_id: int):
     """Store (or change) this participant's answer; a second tap never counts twice."""
-    session = service.get_session_by_code_or_404(code)  # CSRFProtect has checked the token already
-    item = service.get_item_or_404(session, item_id, with_options=True)
+    item = service.get_answerable_item_or_404(code, item_id)  # CSRFProtect has checked the token already
+    session = item.session
     person, token = _participant(session)
     error = stored = None
     try:

@@ -197,6 +197,19 @@ def test_changing_an_answer_replaces_it(app):
     assert [a.value for a in db.session.scalars(select(Answer))] == [4]
 
 
+def test_an_answer_reaches_only_a_question_of_the_session_whose_code_was_used(app):
+    mine, other = make_session(pacing="self"), make_session(pacing="self", title="Another meeting")
+    foreign = add(other, "scale", scale_min=1, scale_max=5)
+    phone = participant_of(app, mine)
+    assert answer(phone, mine, foreign, value="3").status_code == 404
+    template = make_session(pacing="self", title="Mall")
+    template.is_template = True
+    db.session.commit()
+    planned = add(template, "scale", scale_min=1, scale_max=5)
+    assert answer(phone, template, planned, value="3").status_code == 404
+    assert db.session.scalar(select(func.count(Answer.id))) == 0
+
+
 def test_double_taps_from_many_threads_never_count_twice(app):
     """Ten concurrent submits of one participant (two tabs, retries) leave exactly one answer."""
     session = make_session(pacing="self")

@@ -15,10 +15,14 @@ def test_only_languages_that_a_stream_follows_are_rendered(app):
     live.broker().listen("demo:7@en")
     live.publish("demo:7", render, key="stage")
 
-    assert renders == ["en"]
     assert [e.html for e in live.broker().events_after("demo:7@en", start)] == ["<p>en</p>"]
-    # Swedish got a marker instead, which sends a stream resuming from before it the whole region.
-    assert [e.html for e in live.broker().events_after("demo:7@sv", start)] == [None]
+    swedish = [e.html for e in live.broker().events_after("demo:7@sv", start)]
+    if live.backend_name() == "memory":
+        assert renders == ["en"]
+        # Swedish got a marker instead, which sends a stream resuming from before it the whole region.
+        assert swedish == [None]
+    else:  # with Redis, streams of other workers are not counted: every language is rendered
+        assert renders == ["sv", "en"] and swedish == ["<p>sv</p>"]
 
 
 def test_plain_html_goes_to_every_language(app):

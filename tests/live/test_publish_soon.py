@@ -18,32 +18,34 @@ def test_a_burst_of_changes_is_rendered_once_with_the_final_state(app):
         live.publish_soon("demo:1", render, key="stage")
     time.sleep(0.4)
     events = live.broker().events_after("demo:1@sv", start)
-    assert state["renders"] == 1  # once, in the one language a stream follows
     assert [e.html for e in events] == ["<p>50</p>"]
-    assert [e.html for e in live.broker().events_after("demo:1@en", start)] == [None]
+    # Once, in the one language a stream follows (with Redis: in every language).
+    assert state["renders"] == (1 if live.backend_name() == "memory" else 2)
 
 
 def test_a_slow_render_spaces_out_the_next_ones(app):
     """Renders take at most a fifth of the worker: after one of 60 ms the next waits about 300 ms."""
     app.config["LIVE_THROTTLE_MS"] = 10
     live.broker().listen("demo:3@sv")
-    published = []
+    per_publish = 1 if live.backend_name() == "memory" else 2  # Redis renders every language
+    started = []
 
     def slow_render():
+        started.append(time.monotonic())
         time.sleep(0.06)
-        published.append(time.monotonic())
         return "<p>slow</p>"
 
     live.publish_soon("demo:3", slow_render, key="stage")
-    time.sleep(0.2)
-    assert len(published) == 1
+    time.sleep(0.1 + 0.06 * per_publish)
+    assert len(started) == per_publish
     asked = time.monotonic()
     live.publish_soon("demo:3", slow_render, key="stage")
     time.sleep(0.15)
-    assert len(published) == 1  # a 10 ms throttle alone would have rendered it by now
-    time.sleep(0.4)
-    assert len(published) == 2
-    assert published[1] - asked >= 0.06 / live.SOON_SHARE
+    assert len(started) == per_publish  # a 10 ms throttle alone would have rendered it by now
+    deadline = time.monotonic() + 3
+    while len(started) < 2 * per_publish and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert started[per_publish] - asked >= 0.06 * per_publish / live.SOON_SHARE
 
 
 def test_changes_after_a_render_are_published_too(app):
