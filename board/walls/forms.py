@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from board.forms import TavlanForm
 from board.walls.models import COLOURS
@@ -15,8 +15,14 @@ class NoteForm(TavlanForm):
     text = TextAreaField(_l("Ny lapp"), validators=[
         DataRequired(_l("Skriv något på lappen.")), Length(max=MAX_NOTE, message=TOO_LONG)])
     colour = RadioField(_l("Färg"), choices=[SelectChoice(c, COLOUR_LABELS[c]) for c in COLOURS],
-                        default=COLOURS[0], validators=[InputRequired(_l("Välj en färg."))])
+                        default=COLOURS[0], validate_choice=False,
+                        validators=[InputRequired(_l("Välj en färg.")),
+                                    AnyOf(COLOURS, message=_l("Välj en färg i listan."))])
     section = IntegerField(validators=[Optional()])
+
+    def validate_section(self, field):
+        if field.raw_data and field.raw_data[0] and field.data is None:
+            raise ValidationError(_l("Välj en sektion på den här väggen."))
 
 
 class TextForm(TavlanForm):

@@ -165,7 +165,7 @@ def author(wall_id: int):
 
 def _compose(wall, section, token, status=200, form=None, message=None):
     """The compose box of one section, for the viewer who just used it, and their status line."""
-    state = _state(wall, token, message)
+    state = _state(wall, token)  # the message is told once, beside the form
     body = render_template("walls/_compose_response.html", wall=wall, section=section, form=form,
                            state=state, csrf=None, message=message)
     return participants.with_cookie(make_response(body, status), token)
@@ -199,8 +199,8 @@ def post(wall_id: int):
     if _hx():
         response = _compose(wall, section, token, status=422, form=form)
         return participants.with_cookie(response, fresh)
-    return participants.with_cookie(_page(wall, token, status=422, failed_form=form,
-                                          failed_section=section_id), fresh)
+    shown_in = section.id if section else (wall.sections[-1].id if wall.sections else None)
+    return participants.with_cookie(_page(wall, token, status=422, failed_form=form, failed_section=shown_in), fresh)
 
 
 @bp.get("/walls/<int:wall_id>/notes/<int:note_id>")
