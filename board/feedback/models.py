@@ -11,7 +11,7 @@ from board.extensions import db
 from board.models import IdMixin, TimestampMixin
 
 ITEM_KINDS = ("content", "choice", "wordcloud", "open", "scale", "ranking", "qa", "decision")
-QUESTION_KINDS = ITEM_KINDS[1:]
+QUESTION_KINDS = ("choice", "wordcloud", "open", "scale", "ranking", "qa", "decision")
 # Results start hidden for these kinds, so the room does not follow the first answers.
 HIDDEN_BY_DEFAULT = ("choice", "scale", "ranking")
 PACING = ("presenter", "self")
@@ -63,9 +63,12 @@ class Item(IdMixin, TimestampMixin, db.Model):
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     results_hidden: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)
+    # A "wall" item shows this comment wall; the session's participants post to it from their phones.
+    wall_id: Mapped[int | None] = mapped_column(ForeignKey("wall.id", ondelete="SET NULL"))
 
     session = relationship("FeedbackSession", back_populates="items", foreign_keys=[session_id])
     initiative = relationship("Initiative")
+    wall = relationship("Wall")
     options = relationship("Option", back_populates="item", order_by="Option.position",
                            cascade="all, delete-orphan", passive_deletes=True)
 
@@ -117,6 +120,8 @@ class Answer(IdMixin, TimestampMixin, db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Caught by the word filter: kept back until a moderator lets it through.
     held: Mapped[bool] = mapped_column(default=False)
+    # The note that carries an open-text answer to its initiative's wall (see service.send_to_wall).
+    wall_note_id: Mapped[int | None] = mapped_column(ForeignKey("wall_note.id", ondelete="SET NULL"))
 
     participant = relationship("Participant")
     hidden_by = relationship("User")
@@ -137,6 +142,7 @@ class QAQuestion(IdMixin, TimestampMixin, db.Model):
     hidden: Mapped[bool] = mapped_column(default=False)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    wall_note_id: Mapped[int | None] = mapped_column(ForeignKey("wall_note.id", ondelete="SET NULL"))
 
     participant = relationship("Participant")
     hidden_by = relationship("User")

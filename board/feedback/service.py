@@ -6,7 +6,7 @@ presenter screen and control panel follow `present:<session id>`.
 import functools
 import hashlib
 import secrets
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from flask import abort, render_template
 from flask_babel import gettext as _
@@ -32,6 +32,7 @@ from board.feedback.models import (
     QAVote,
 )
 from board.models import utcnow
+from board.walls import service as walls
 
 MAX_OPEN_TEXT = 500
 MAX_WORDS = 3
@@ -227,8 +228,7 @@ def toggle_lock(session: FeedbackSession, item: Item) -> None:
 def release_answer(session: FeedbackSession, answer: Answer) -> None:
     """Let an answer the word filter held back through."""
     answer.held = False
-    db.session.commit()
-    publish(session, participants=False)
+    _resync(session, answer)
 
 
 def hide_answer(session: FeedbackSession, answer: Answer, user, hidden: bool = True) -> None:
@@ -237,8 +237,19 @@ def hide_answer(session: FeedbackSession, answer: Answer, user, hidden: bool = T
     answer.hidden = hidden
     answer.hidden_by_id = user.id if hidden else None
     answer.hidden_at = datetime.now(timezone.utc) if hidden else None
+    _resync(session, answer, user)
+
+
+def _resync(session: FeedbackSession, row, user=None) -> None:
+    """Commit a moderated answer or Q&A question, with the note that carries it to a wall."""
+    item = db.session.get(Item, row.item_id)
+    wall = wall_of(item) if row.wall_note_id else None
+    if wall is not None:
+        _carry(wall, row, row.value if isinstance(row, Answer) else row.text, session, item, row.participant, user)
     db.session.commit()
-    publish(session, participants=False)
+    publish(session, participants=isinstance(row, QAQuestion))
+    if wall is not None:
+        walls.publish(wall)
 
 
 # --- joining and answering -------------------------------------------------------------------
@@ -336,10 +347,16 @@ def answer(session: FeedbackSession, item: Item, participant: Participant, value
         raise AnswerError(_("Frågan är stängd för svar just nu."))
     held = session.word_filter and item.kind in ("open", "wordcloud") and wordfilter.flagged(
         value if isinstance(value, str) else " ".join(value))
+    wall = wall_of(item)  # open text goes on to the initiative's wall
     session_id = session.id  # read before the commit expires it: publishing needs no reload
     answer_id = _upsert_answer(item.id, participant.id, value, held)
+    if wall is not None:
+        row = db.session.get(Answer, answer_id, populate_existing=True)
+        _carry(wall, row, value, session, item, participant)
     db.session.commit()
     publish_counts(session_id)
+    if wall is not None:
+        walls.publish(wall)
     return answer_id
 
 
@@ -395,11 +412,16 @@ def ask(session: FeedbackSession, item: Item, participant: Participant, text: st
     if len(text) > MAX_QUESTION:
         raise AnswerError(_("Frågan får vara högst %(n)s tecken.", n=MAX_QUESTION))
     held = session.word_filter and wordfilter.flagged(text)
+    wall = wall_of(item)
     question = QAQuestion(item_id=item.id, participant_id=participant.id, text=text, held=held,
                           approved=not (item.settings.get("moderated") or held))
     db.session.add(question)
+    if wall is not None:
+        _carry(wall, question, text, session, item, participant)
     db.session.commit()
     publish(session)
+    if wall is not None:
+        walls.publish(wall)
     return question
 
 
@@ -428,8 +450,7 @@ def moderate(session: FeedbackSession, question: QAQuestion, action: str, user) 
         question.answered = not question.answered
     else:
         raise ValueError(action)
-    db.session.commit()
-    publish(session)
+    _resync(session, question, user)
 
 
 # --- decision rounds -------------------------------------------------------------------------
@@ -489,6 +510,30 @@ def render_initiative_feedback(initiative) -> str:
         return ""
     return render_template("feedback/_initiative_feedback.html", initiative=initiative,
                            entries=[(item, results.compute(item)) for item in items])
+
+
+# --- to the initiative's wall ----------------------------------------------------------------
+
+def wall_of(item: Item):
+    """The wall that `item`'s open-text answers or Q&A questions go to: the wall of its initiative
+    (its own, or its session's), or None."""
+    if item.kind not in ("open", "qa"):
+        return None
+    initiative = item.initiative or item.session.initiative
+    return walls.wall_for_initiative(initiative) if initiative is not None else None
+
+
+def _carry(wall, row, value, session: FeedbackSession, item: Item, participant: Participant, user=None) -> None:
+    """Put what `row` (an Answer or a QAQuestion) says on `wall`, with its source; off the wall while
+    a moderator hides it or it waits for approval. Committed by the caller, with `row`."""
+    waiting = row.held or not getattr(row, "approved", True)
+    reason = _("Dold i sessionen") if row.hidden else _("Väntar på godkännande i sessionen") if waiting else ""
+    note = walls.carry_note(
+        wall, value if isinstance(value, str) else " ".join(value), note_id=row.wall_note_id,
+        session_id=session.id, label=f"{session.title}: {item.title}", held_on=session.held_on or date.today(),
+        author_name=participant.name if participant is not None else "", hidden=bool(row.hidden or waiting),
+        hidden_by=user if row.hidden else None, reason=reason)
+    row.wall_note_id = note.id
 
 
 # --- live ------------------------------------------------------------------------------------

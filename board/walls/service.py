@@ -640,3 +640,29 @@ def render_initiative_section(initiative) -> str:
         count = db.session.scalar(select(func.count(Note.id)).where(
             Note.wall_id == wall.id, Note.deleted_at.is_(None), Note.hidden.is_(False), Note.parent_id.is_(None)))
     return render_template("walls/_initiative_link.html", initiative=initiative, wall=wall, count=count)
+
+
+# --- notes carried from feedback sessions ---------------------------------------------------
+
+def carry_note(wall: Wall, text: str, *, note_id: int | None = None, session_id: int, label: str,
+               held_on: date | None, author_name: str = "", hidden: bool = False, hidden_by=None,
+               reason: str = "") -> Note:
+    """Create or update the note that carries what someone said in a feedback session to `wall`,
+    marked with its source; `hidden` keeps it off the wall (a moderator hid it, or the word filter
+    holds it). Not committed: the caller commits it together with the answer it carries, so the two
+    are stored or lost together; then it calls `publish(wall)`.
+    """
+    note = db.session.get(Note, note_id) if note_id else None
+    if note is None or note.wall_id != wall.id:
+        note = Note(wall_id=wall.id, section=wall.sections[-1] if wall.sections else None,
+                    source_kind="session", source_session_id=session_id)
+        db.session.add(note)
+    note.text = (text or "").strip()[:MAX_NOTE]
+    note.author_name = (author_name or "").strip()[:MAX_NAME]
+    note.source_label, note.source_date = (label or "")[:500], held_on
+    if hidden != note.hidden or (hidden and reason != note.hidden_reason):
+        note.hidden = hidden
+        note.hidden_by_id = hidden_by.id if hidden and _member(hidden_by) else None
+        note.hidden_reason = reason[:300] if hidden else ""
+    db.session.flush()
+    return note

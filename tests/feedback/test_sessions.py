@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from board.extensions import db
 from board.feedback import results, service
-from board.feedback.models import Answer, FeedbackSession, Participant
+from board.feedback.models import Answer, FeedbackSession, Participant, QAQuestion
 from tests.conftest import Actor
 
 
@@ -427,34 +427,69 @@ def test_decisions_need_a_login_and_every_proposal(app, demo):
     assert results.decision_table(item)["n"] == 0
 
 
-def test_answers_go_straight_to_the_initiative_page_with_their_source(app, demo, facilitator):
+def test_answers_go_straight_to_the_initiatives_wall_and_numbers_to_its_page(app, demo, facilitator):
+    from datetime import date
+
     from board.portfolio.models import Initiative
 
     uvas = db.session.scalar(select(Initiative).where(Initiative.key == "unga-vuxna-utan-arbete-eller-studier"))
-    from datetime import date
     session = make_session(title="Core Team 2024-11-22", held_on=date(2024, 11, 22), initiative=uvas,
                            pacing="self")
     text = add(session, "open", "Vad behöver initiativet tänka på framåt?")
     scale = add(session, "scale", "Hur värdefulla är post mortem-konferenser?", scale_min=1, scale_max=5)
+    questions = add(session, "qa", "Frågor till arbetsgruppen")
     other = add(session, "open", "Om något annat", initiative=db.session.scalar(
         select(Initiative).where(Initiative.key == "studentcoacher")))
     phone = participant_of(app, session)
     answer(phone, session, text, text="Fokusera på de som inte syns i statistiken")
+    answer(phone, session, text, text="Fokusera på de som <b>inte</b> syns")  # changed: the note follows
     answer(phone, session, scale, value="5")
+    phone.post(f"/j/{session.code}/items/{questions.id}/questions", {"question": "Hur når ni de som inte söker?"})
     answer(phone, session, other, text="Hör inte hit")
+
+    wall = as_member_page(app, "/initiatives/unga-vuxna-utan-arbete-eller-studier/wall")
+    assert "Från sessionen Core Team 2024-11-22: Vad behöver initiativet tänka på framåt?, 2024-11-22" in wall
+    assert "Fokusera på de som &lt;b&gt;inte&lt;/b&gt; syns" in wall
+    assert "i statistiken" not in wall  # one note per answer, not one per change
+    assert "Hur når ni de som inte söker?" in wall
+    assert "Hör inte hit" not in wall
+    assert "Hör inte hit" in as_member_page(app, "/initiatives/studentcoacher/wall")
+    asked = db.session.scalar(select(QAQuestion))
+    facilitator.post(f"/sessions/{session.id}/questions/{asked.id}/moderate", {"action": "hide"})
+    assert "Hur når ni de som inte söker?" not in as_member_page(app, "/initiatives/unga-vuxna-utan-arbete-eller-studier/wall")
     page = as_member_page(app, "/initiatives/unga-vuxna-utan-arbete-eller-studier")
     section = page.split('id="fran-sessioner"')[1]
     assert "Från sessionen ”Core Team 2024-11-22”, 2024-11-22" in section
-    assert "Fokusera på de som inte syns i statistiken" in section
     assert "Medelvärde 5" in section
-    assert "Hör inte hit" not in section
-    assert "Hör inte hit" in as_member_page(app, "/initiatives/studentcoacher")
+    assert "Svaren står på initiativets vägg" in section
+
+
+def test_hidden_and_held_answers_stay_off_the_wall_until_shown(app, demo, facilitator):
+    from board.portfolio.models import Initiative
+
+    uvas = db.session.scalar(select(Initiative).where(Initiative.key == "unga-vuxna-utan-arbete-eller-studier"))
+    session = make_session(initiative=uvas, pacing="self", word_filter=True)
+    item = add(session, "open", "Tankar?")
+    wall_url = "/initiatives/unga-vuxna-utan-arbete-eller-studier/wall"
+    answer(participant_of(app, session), session, item, text="Ett helt vanligt svar")
+    answer(participant_of(app, session), session, item, text="Det här är skit")  # held by the filter
+    shown = as_member_page(app, wall_url)
+    assert "Ett helt vanligt svar" in shown and "skit" not in shown
+
+    held = db.session.scalar(select(Answer).where(Answer.held.is_(True)))
+    normal = db.session.scalar(select(Answer).where(Answer.held.is_(False)))
+    facilitator.post(f"/sessions/{session.id}/answers/{held.id}/hide", {"release": "1"})
+    facilitator.post(f"/sessions/{session.id}/answers/{normal.id}/hide", {"hidden": "1"})
+    shown = as_member_page(app, wall_url)
+    assert "Det här är skit" in shown and "Ett helt vanligt svar" not in shown
+    facilitator.post(f"/sessions/{session.id}/answers/{normal.id}/hide", {"hidden": "0"})
+    assert "Ett helt vanligt svar" in as_member_page(app, wall_url)
 
 
 def as_member_page(app, url):
     from tests import factories
 
-    return Actor(app).login(factories.make_user()).get(url).get_data(as_text=True)
+    return Actor(app).login(factories.make_user()).get(url, follow_redirects=True).get_data(as_text=True)
 
 
 def test_the_live_participant_fragment_carries_no_ones_csrf_token(app, facilitator):
