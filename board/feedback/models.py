@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from board.extensions import db
 from board.models import IdMixin, TimestampMixin
 
-ITEM_KINDS = ("content", "choice", "wordcloud", "open", "scale", "ranking", "qa", "decision")
+ITEM_KINDS = ("content", "choice", "wordcloud", "open", "scale", "ranking", "qa", "decision", "wall")
 QUESTION_KINDS = ("choice", "wordcloud", "open", "scale", "ranking", "qa", "decision")
 # Results start hidden for these kinds, so the room does not follow the first answers.
 HIDDEN_BY_DEFAULT = ("choice", "scale", "ranking")

@@ -156,6 +156,8 @@ def save_item(session: FeedbackSession, data: dict, item: Item | None = None) ->
                          "min_label": data.get("min_label") or "", "max_label": data.get("max_label") or ""}
     if item.kind in ("choice", "ranking", "decision"):
         _sync_options(item, data.get("options") or [])
+    if item.kind == "wall":
+        item.wall = data["wall"]
     db.session.commit()
     publish(session)
     return item
@@ -542,7 +544,20 @@ def stage_context(session: FeedbackSession) -> dict:
     item = session.current_item
     return {"session": session, "item": item, "result": results.compute(item) if item else None,
             "participants": results.participant_count(session.id),
-            "position": session.index_of(item)}
+            "position": session.index_of(item),
+            "wall_board": walls.render_board(item.wall) if item and item.kind == "wall" and item.wall else None}
+
+
+def may_post_on_wall(wall, token: str | None) -> bool:
+    """Participants of a session that shows `wall` right now (or at all, when self-paced) post on it
+    from their phones without an account."""
+    if not token:
+        return False
+    return db.session.scalar(
+        select(Participant.id).join(FeedbackSession, Participant.session_id == FeedbackSession.id)
+        .join(Item, Item.session_id == FeedbackSession.id)
+        .where(Participant.token_hash == token_hash(token), Item.kind == "wall", Item.wall_id == wall.id,
+               (FeedbackSession.pacing == "self") | (FeedbackSession.current_item_id == Item.id)).limit(1)) is not None
 
 
 def render_stage(session: FeedbackSession) -> str:

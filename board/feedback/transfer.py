@@ -18,6 +18,7 @@ from board.feedback import service
 from board.feedback.models import HIDDEN_BY_DEFAULT, ITEM_KINDS, PACING, FeedbackSession, Item, Option
 from board.forms import clean_text
 from board.portfolio.models import Initiative
+from board.walls import service as walls
 
 FORMAT = "tavlan-session"
 VERSION = 1
@@ -25,7 +26,7 @@ MAX_ITEMS = 200
 OPTION_KINDS = ("choice", "ranking", "decision")
 SESSION_FIELDS = ("format", "version", "title", "held_on", "initiative", "pacing", "ask_name",
                   "ask_organisation", "items")
-ITEM_FIELDS = ("kind", "title", "body", "initiative", "settings", "results_hidden", "options")
+ITEM_FIELDS = ("kind", "title", "body", "initiative", "settings", "results_hidden", "options", "wall")
 SCALE_FIELDS = ("min", "max", "min_label", "max_label")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -52,6 +53,8 @@ def export_session(session: FeedbackSession) -> dict:
             "initiative": item.initiative.key if item.initiative else None,
             "settings": dict(item.settings or {}), "results_hidden": item.results_hidden,
             "options": [o.text for o in item.options],
+            # A wall item names its wall by title: walls are looked up by it on import.
+            **({"wall": item.wall.title if item.wall else None} if item.kind == "wall" else {}),
         } for item in session.items],
     }
 
@@ -61,9 +64,10 @@ def export_session(session: FeedbackSession) -> dict:
 class _Checker:
     """Collects problems and returns cleaned values, so the import writes what was checked."""
 
-    def __init__(self, initiative_keys: set[str]):
+    def __init__(self, initiative_keys: set[str], walls: dict[str, int] | None = None):
         self.errors: list[str] = []
         self.initiative_keys = initiative_keys
+        self.walls = walls or {}  # wall title -> id
 
     def err(self, path: str, message: str) -> None:
         self.errors.append(f"{path}: {message}")
@@ -118,7 +122,8 @@ def validate_session(data) -> list[str]:
 
 
 def _check(data) -> tuple[list[str], dict]:
-    c = _Checker(set(db.session.scalars(select(Initiative.key))))
+    c = _Checker(set(db.session.scalars(select(Initiative.key))),
+                 {wall.title: wall.id for wall in db.session.scalars(walls.walls_query())})
     if not isinstance(data, dict):
         c.err("$", _("måste vara ett JSON-objekt"))
         return c.errors, {}
@@ -171,7 +176,15 @@ def _check_item(c: _Checker, item: dict, path: str) -> dict:
         "results_hidden": c.flag(item, "results_hidden", f"{path}.results_hidden", kind in HIDDEN_BY_DEFAULT),
         "settings": _check_settings(c, kind, item.get("settings", {}), f"{path}.settings"),
         "options": [],
+        "wall": None,
     }
+    if kind == "wall":
+        title = item.get("wall")
+        clean["wall"] = title if isinstance(title, str) and title in c.walls else None
+        if clean["wall"] is None:
+            c.err(f"{path}.wall", _("måste vara namnet på en vägg som finns"))
+    elif "wall" in item:
+        c.err(f"{path}.wall", _("bara punkter av typen vägg visar en vägg"))
     options = item.get("options", [])
     if not isinstance(options, list):
         c.err(f"{path}.options", _("måste vara en lista"))
@@ -270,6 +283,7 @@ def _create(doc: dict, user, is_template: bool = False) -> FeedbackSession:
     """Write a checked document as one new session with a fresh join code, in one transaction."""
     keys = {doc["initiative"]} | {item["initiative"] for item in doc["items"]}
     initiatives = {i.key: i for i in db.session.scalars(select(Initiative).where(Initiative.key.in_(keys - {None})))}
+    wall_ids = {wall.title: wall.id for wall in db.session.scalars(walls.walls_query())}
     def build(code: str) -> FeedbackSession:
         session = FeedbackSession(
             code=code, title=doc["title"], is_template=is_template,
@@ -279,7 +293,7 @@ def _create(doc: dict, user, is_template: bool = False) -> FeedbackSession:
         session.items = [
             Item(position=n, kind=item["kind"], title=item["title"], body=item["body"],
                  initiative=initiatives.get(item["initiative"]), settings=dict(item["settings"]),
-                 results_hidden=item["results_hidden"],
+                 results_hidden=item["results_hidden"], wall_id=wall_ids.get(item.get("wall")),
                  options=[Option(position=m, text=text) for m, text in enumerate(item["options"])])
             for n, item in enumerate(doc["items"])]
         return session

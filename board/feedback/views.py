@@ -14,6 +14,7 @@ from board.feedback.forms import IdentityForm, ItemForm, SessionForm
 from board.feedback.models import ITEM_KINDS, Answer
 from board.portfolio import service as portfolio
 from board.portfolio.models import Initiative
+from board.walls import service as walls
 
 COOKIE = "tavlan_participant"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30
@@ -48,6 +49,7 @@ def _authorize_present(key: str) -> None:
 bp.add_app_template_global(results.qa_questions, "qa_questions")
 
 portfolio.register_initiative_section(service.render_initiative_feedback)
+walls.register_poster_check(service.may_post_on_wall)
 live.channel_kind("join", _authorize_join, lambda key: service.render_participant_item(_session_from_key(key)))
 live.channel_kind("present", _authorize_present, lambda key: service.render_stage(_session_from_key(key)))
 
@@ -116,8 +118,11 @@ def edit(session_id: int):
 def _item_form(kind: str, item=None) -> ItemForm:
     form = ItemForm(kind=kind, obj=None if request.method == "POST" else item)
     form.initiative.choices = _initiative_choices(_("Samma som sessionen"))
+    form.wall.choices = [SelectChoice("", _("Välj en vägg"))] + [
+        SelectChoice(str(wall.id), wall.title) for wall in db.session.scalars(walls.walls_query())]
     if request.method == "GET" and item is not None:
         form.initiative.data = item.initiative.key if item.initiative else ""
+        form.wall.data = str(item.wall_id or "")
         form.options.data = "\n".join(o.text for o in item.options)
         form.multiple.data = bool(item.settings.get("multiple"))
         form.moderated.data = bool(item.settings.get("moderated"))
@@ -128,8 +133,13 @@ def _item_form(kind: str, item=None) -> ItemForm:
 
 
 def _save_item(session, form: ItemForm, item=None):
-    if form.validate_on_submit():
-        service.save_item(session, {
+    valid = form.validate_on_submit()
+    wall = walls.get_wall(int(form.wall.data)) if valid and form.kind == "wall" else None
+    if valid and form.kind == "wall" and wall is None:
+        form.wall.errors.append(_("Den väggen finns inte längre."))
+        valid = False
+    if valid:
+        service.save_item(session, {"wall": wall,
             "kind": form.kind, "title": form.title.data, "body": form.body.data,
             "initiative": _initiative(form.initiative.data), "options": form.option_texts,
             "multiple": form.multiple.data, "scale_min": form.scale_min.data, "scale_max": form.scale_max.data,

@@ -644,6 +644,10 @@ def render_initiative_section(initiative) -> str:
 
 # --- notes carried from feedback sessions ---------------------------------------------------
 
+def get_wall(wall_id: int) -> Wall | None:
+    return db.session.get(Wall, wall_id)
+
+
 def carry_note(wall: Wall, text: str, *, note_id: int | None = None, session_id: int, label: str,
                held_on: date | None, author_name: str = "", hidden: bool = False, hidden_by=None,
                reason: str = "") -> Note:
