@@ -15,20 +15,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from sqlalchemy import select
 
+from board.exports import neutralise
 from board.extensions import db
 from board.feedback import results
 from board.feedback.models import Answer, FeedbackSession, Item, Participant
 from board.portfolio.service import slugify
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Prefix an apostrophe to text a spreadsheet would run as a formula; other values pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
 
 def download_name(session: FeedbackSession, extension: str) -> str:
     """"2024-11-22-core-team.csv": the session's date (else its creation date) and its title."""

@@ -1,10 +1,13 @@
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from board.forms import TavlanForm
-from board.walls.models import COLOURS
+from board.walls.models import COLOURS, STATUSES
+from board.walls.review import MAX_ACTION, MAX_CLUSTER, MAX_OWNER, MAX_REASON, MAX_TAG
 from board.walls.service import MAX_NAME, MAX_NOTE, MAX_POSITION, MAX_SECTION
 
 COLOUR_LABELS = {"gul": _l("Gul"), "rosa": _l("Rosa"), "bla": _l("Blå"), "gron": _l("Grön"), "lila": _l("Lila")}
@@ -64,3 +67,42 @@ class HideForm(TavlanForm):
 class WallForm(TavlanForm):
     title = StringField(_l("Väggens namn"), validators=[
         DataRequired(_l("Ge väggen ett namn.")), Length(max=200, message=TOO_LONG)])
+
+
+# --- review by the arbetsgrupp ---------------------------------------------------------------
+
+class StatusForm(TavlanForm):
+    status = SelectField(_l("Status"), choices=[SelectChoice("ny", _l("Ny")), SelectChoice("behandlad", _l("Behandlad")),
+                                                SelectChoice("atgard", _l("Åtgärd")),
+                                                SelectChoice("parkerad", _l("Parkerad"))],
+                         validate_choice=False, validators=[AnyOf(STATUSES, message=_l("Välj en status i listan."))])
+
+
+class TagForm(TavlanForm):
+    name = StringField(_l("Ny tagg"), validators=[DataRequired(_l("Skriv en tagg.")),
+                                                  Length(max=MAX_TAG, message=TOO_LONG)])
+
+
+class ReasonForm(TavlanForm):
+    """Hide with a reason, or delete with one (the reason is kept with the note)."""
+
+    reason = StringField(_l("Varför"), validators=[Length(max=MAX_REASON, message=TOO_LONG)])
+
+
+class GroupForm(TavlanForm):
+    name = StringField(_l("Ny grupp"), validators=[Length(max=MAX_CLUSTER, message=TOO_LONG)])
+    cluster = IntegerField(_l("eller befintlig grupp"), validators=[Optional()])
+
+
+class ActionForm(TavlanForm):
+    title = StringField(_l("Åtgärd"), validators=[DataRequired(_l("Skriv vad som ska göras.")),
+                                                 Length(max=MAX_ACTION, message=TOO_LONG)])
+    owner = IntegerField(_l("Ansvarig"), validators=[Optional()])
+    owner_name = StringField(_l("eller ansvarig utanför Tavlan"), validators=[Length(max=MAX_OWNER, message=TOO_LONG)])
+    due_on = StringField(_l("Klart senast"), validators=[InputRequired(_l("Ange ett datum då det ska vara klart."))])
+
+    def validate_due_on(self, field):
+        try:
+            field.parsed = date.fromisoformat(field.data)
+        except (TypeError, ValueError):
+            raise ValidationError(_l("Skriv datumet som ÅÅÅÅ-MM-DD.")) from None

@@ -7,7 +7,19 @@ tap, two tabs or two servers unable to count anyone twice (reactions, dots).
 """
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.extensions import db
@@ -20,6 +32,8 @@ STATUSES = ("ny", "behandlad", "atgard", "parkerad")
 # The organisations a note's author can name (Organisation keys, plus "annan").
 AUTHOR_ORGS = ("vasteras", "eskilstuna", "mdu", "annan")
 SOURCE_KINDS = ("wall", "session")
+# What the review log records: moderation and status changes, with who and when.
+LOG_KINDS = ("hide", "unhide", "delete", "status")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -105,10 +119,14 @@ class Note(IdMixin, TimestampMixin, db.Model):
     # Soft delete: gone from the wall, kept for the record.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    deleted_reason: Mapped[str] = mapped_column(String(300), default="")
+    # Review: the cluster the arbetsgrupp grouped it in (at most one).
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("wall_cluster.id", ondelete="SET NULL"), index=True)
 
     wall = relationship("Wall")
     section = relationship("Section")
     user = relationship("User", foreign_keys=[user_id])
+    tags = relationship("Tag", secondary="wall_note_tag", order_by="Tag.name", back_populates="notes")
 
     @property
     def is_reply(self) -> bool:
@@ -185,3 +203,83 @@ class Dot(IdMixin, TimestampMixin, db.Model):
     voter: Mapped[str] = mapped_column(String(72))
     slot: Mapped[int]
     note_slot: Mapped[int]
+
+
+# --- review by the arbetsgrupp ---------------------------------------------------------------
+
+note_tag = Table(
+    "wall_note_tag", db.metadata,
+    Column("note_id", Integer, ForeignKey("wall_note.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", Integer, ForeignKey("wall_tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(IdMixin, TimestampMixin, db.Model):
+    """A tag of one wall ("skalning", "koppling till forskning"); `key` is the casefolded name, so
+    "Skalning" and "skalning" are one tag even when two reviewers add it at the same moment."""
+
+    __tablename__ = "wall_tag"
+    __table_args__ = (UniqueConstraint("wall_id", "key"),)
+
+    wall_id: Mapped[int] = mapped_column(ForeignKey("wall.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(60))
+
+    notes = relationship("Note", secondary="wall_note_tag", back_populates="tags")
+
+
+class Cluster(IdMixin, TimestampMixin, db.Model):
+    """A named group of notes on one wall; a note is in at most one (Note.cluster_id)."""
+
+    __tablename__ = "wall_cluster"
+    __table_args__ = (UniqueConstraint("wall_id", "key"),)
+
+    wall_id: Mapped[int] = mapped_column(ForeignKey("wall.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    key: Mapped[str] = mapped_column(String(120))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    created_by = relationship("User")
+
+
+class Action(IdMixin, TimestampMixin, db.Model):
+    """Something to do that came out of a note or a cluster: an owner (a member, or a name) and a
+    due date. Open actions are listed on the initiative's page."""
+
+    __tablename__ = "wall_action"
+    __table_args__ = (
+        CheckConstraint("(note_id IS NULL) <> (cluster_id IS NULL)", name="one_origin"),
+    )
+
+    wall_id: Mapped[int] = mapped_column(ForeignKey("wall.id", ondelete="CASCADE"), index=True)
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("wall_note.id", ondelete="CASCADE"))
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("wall_cluster.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    owner_name: Mapped[str] = mapped_column(String(120), default="")
+    due_on: Mapped[date] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    owner = relationship("User", foreign_keys=[owner_id])
+    note = relationship("Note")
+    cluster = relationship("Cluster")
+
+    @property
+    def owner_label(self) -> str:
+        return self.owner.display_name if self.owner is not None else self.owner_name
+
+
+class WallLog(IdMixin, TimestampMixin, db.Model):
+    """One moderation or review step on a note: who, what, when and why (hides, deletes, statuses)."""
+
+    __tablename__ = "wall_log"
+    __table_args__ = (CheckConstraint(_in("kind", LOG_KINDS), name="kind"),)
+
+    wall_id: Mapped[int] = mapped_column(ForeignKey("wall.id", ondelete="CASCADE"), index=True)
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("wall_note.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+    user = relationship("User")

@@ -30,6 +30,7 @@ from board.walls.models import (
     Reaction,
     Section,
     Wall,
+    WallLog,
 )
 
 MAX_NOTE = 1000
@@ -265,12 +266,12 @@ def edit_note(note: Note, text: str, *, token: str | None = None, user=None) -> 
     publish(wall)
 
 
-def delete_note(note: Note, *, token: str | None = None, user=None) -> None:
-    """Take a note (and its replies) off the wall: the author within ten minutes, a facilitator or
-    the arbetsgrupp at any time. It is kept, marked with who deleted it and when.
+def delete_note(note: Note, *, token: str | None = None, user=None, reason: str = "") -> None:
+    """Take a note (and its replies) off the wall: the author within ten minutes, a facilitator at
+    any time. It is kept, marked with who deleted it, when and why, and the step is logged.
     :raise WallError: not allowed."""
     wall = db.session.get(Wall, note.wall_id)
-    if not can_manage(wall, user):
+    if not (_member(user) and user.is_facilitator):
         if not is_author(note, user, token):
             raise WallError(_("Du kan bara ta bort dina egna lappar."))
         if not in_edit_window(note):
@@ -278,17 +279,25 @@ def delete_note(note: Note, *, token: str | None = None, user=None) -> None:
     now = utcnow()
     note.deleted_at = now
     note.deleted_by_id = user.id if _member(user) else None
+    note.deleted_reason = (reason or "").strip()[:300]
+    _log(note, user, "delete", note.deleted_reason)
     db.session.commit()
     publish(wall)
 
 
 def hide_note(note: Note, user, reason: str = "", hidden: bool = True) -> None:
-    """A moderator hides a note from the wall (kept, with who and why), or shows it again."""
+    """A moderator hides a note from the wall (kept, with who and why), or shows it again; logged."""
     note.hidden = hidden
     note.hidden_by_id = user.id if hidden else None
     note.hidden_reason = reason.strip()[:300] if hidden else ""
+    _log(note, user, "hide" if hidden else "unhide", note.hidden_reason)
     db.session.commit()
     publish(db.session.get(Wall, note.wall_id))
+
+
+def _log(note: Note, user, kind: str, detail: str = "") -> None:
+    db.session.add(WallLog(wall_id=note.wall_id, note_id=note.id, kind=kind, detail=detail[:300],
+                           user_id=user.id if _member(user) else None))
 
 
 def toggle_reaction(note: Note, kind: str, *, token: str | None = None, user=None) -> bool:
