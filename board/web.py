@@ -1,5 +1,7 @@
 """Site-wide web concerns: security headers, error pages, language switch, page-or-fragment."""
+import hashlib
 import logging
+import os
 
 from flask import (
     Blueprint,
@@ -142,6 +144,39 @@ def handle_server_error(error: Exception):
     return _error(500, _("Något gick fel"), _("Ett oväntat fel inträffade. Ingenting har sparats halvvägs."))
 
 
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+
+def init_static_versions(app: Flask) -> None:
+    """Static URLs carry a fingerprint of the file (`?v=...`), so a phone keeps them for a year and
+    asks again only when a file changed: a room of phones joining does not revalidate five files each."""
+    versions: dict[str, str] = {}
+
+    def fingerprint(filename: str) -> str | None:
+        if filename not in versions or app.debug:  # in development, files change under the server
+            path = os.path.join(app.static_folder, filename)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                return None
+            versions[filename] = hashlib.sha256(f"{stat.st_mtime_ns}:{stat.st_size}".encode()).hexdigest()[:10]
+        return versions[filename]
+
+    @app.url_defaults
+    def add_version(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "v" not in values and (version := fingerprint(values.get("filename", ""))):
+            values["v"] = version
+
+    default_max_age = app.get_send_file_max_age
+
+    def max_age(filename: str | None) -> int | None:
+        if request.endpoint == "static" and request.args.get("v"):
+            return STATIC_MAX_AGE
+        return default_max_age(filename)
+
+    app.get_send_file_max_age = max_age
+
+
 def init_app(app: Flask) -> None:
     """Register the site-wide blueprint, headers, error handlers and template helpers."""
     from board.auth.session import SecureSessionInterface
@@ -152,6 +187,7 @@ def init_app(app: Flask) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.register_blueprint(bp)
+    init_static_versions(app)
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_csrf_error)

@@ -85,3 +85,17 @@ def test_pages_load_nothing_from_another_host(app, demo):
         page = actor.get(url).get_data(as_text=True)
         assert "src=\"http" not in page and "href=\"http" not in page and "//cdn" not in page
         assert "<script>" not in page and "style=" not in page
+
+
+def test_static_files_are_fingerprinted_and_kept_for_a_year(client):
+    """A room of phones joining fetches the stylesheet and scripts once, not once per visit."""
+    import re
+
+    page = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/tavlan\.css\?v=[0-9a-f]{10})"', page)
+    assert css, "the stylesheet link carries no version"
+    response = client.get(css.group(1))
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    # Without the version (an old link), the browser revalidates as before.
+    assert "max-age=31536000" not in client.get("/static/css/tavlan.css").headers.get("Cache-Control", "")
