@@ -82,6 +82,43 @@ def meeting_screens(browser, url):
     print(f"wrote {OUT / 'initiative-from-sessions.png'}")
 
 
+def review_screens(browser, url):
+    """The arbetsgrupp's guide: a wall after a round of reflections, reviewed, grouped and exported."""
+    page = login(browser, url, LAPTOP)
+    page.goto(url + "/initiatives/unga-vuxna-utan-arbete-eller-studier/wall")
+    section = page.locator(".wall-section").last
+    for text in ["Koppla arbetet till forskningen om unga vuxna", "Hur skalar vi upp till fler kommuner?",
+                 "Vem styr när initiativet växer?", "Bjud in unga själva till nästa möte"]:
+        section.get_by_label("Ny lapp").fill(text)
+        section.get_by_role("button", name="Sätt upp lappen").click()
+        expect(section.get_by_label("Ny lapp")).to_have_value("")
+    page.get_by_role("link", name="Granska lapparna").click()
+    note = page.locator(".review-note", has_text="forskningen")
+    note.get_by_label("Ny tagg").fill("koppling till forskning")
+    note.get_by_role("button", name="Lägg till").click()
+    expect(page.locator("#review-status")).to_contain_text("är tillagd")
+    for text in ["skalar", "styr", "forskningen"]:
+        page.locator(".review-note", has_text=text).get_by_label("Välj").check()
+    page.get_by_label("Ny grupp", exact=True).fill("Styrning och skalning")
+    shoot(page, "review-select.png")
+    page.get_by_role("button", name="Gruppera").click()
+    expect(page.locator(".cluster", has_text="Styrning och skalning")).to_be_visible()
+    cluster = page.locator(".cluster", has_text="Styrning och skalning")
+    cluster.get_by_text("Gör till åtgärd").click()
+    cluster.get_by_label("Åtgärd", exact=True).fill("Ta fram ett förslag på styrning inför skalning")
+    cluster.get_by_label("eller ansvarig utanför Tavlan").fill("Arbetsgruppen UVAS")
+    cluster.get_by_label("Klart senast").fill("2025-02-14")
+    cluster.get_by_role("button", name="Spara åtgärden").click()
+    expect(page.locator(".action-table")).to_contain_text("Ta fram ett förslag")
+    page.locator("#clusters").screenshot(path=OUT / "review-clusters.png")
+    print(f"wrote {OUT / 'review-clusters.png'}")
+    page.goto(page.url.split("?")[0] + "?q=unga")
+    shoot(page, "review-filter.png")
+    page.goto(url + "/initiatives/unga-vuxna-utan-arbete-eller-studier")
+    page.locator(".wall-actions").screenshot(path=OUT / "initiative-actions.png")
+    print(f"wrote {OUT / 'initiative-actions.png'}")
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as home, running_server(Path(home)) as url, sync_playwright() as p:
@@ -92,6 +129,7 @@ def main() -> None:
             shoot(page, name)
             page.close()
         meeting_screens(browser, url)
+        review_screens(browser, url)
         browser.close()
 
 

@@ -52,3 +52,17 @@ def test_everything_can_be_reached_with_the_keyboard(page, live_server, login):
     expect(page.locator(".initiative-card")).to_have_count(1)
     page.keyboard.press("Tab")  # on to the municipality filter
     expect(page.get_by_label("Organisation")).to_be_focused()
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (360, 740)], ids=["laptop", "phone"])
+def test_the_wall_and_its_review_pass_axe(page, live_server, login, axe_check, console_errors, viewport):
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    login(page)
+    page.goto(live_server + "/initiatives/unga-vuxna-utan-arbete-eller-studier/wall")
+    axe_check(page)
+    page.get_by_role("link", name="Granska lapparna").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Granska")
+    axe_check(page)
+    page.goto(page.url + "?status=parkerad&from=2024-01-01")
+    axe_check(page)
+    assert [e for e in console_errors if "404" not in e] == []
