@@ -14,6 +14,7 @@ ITEM_KINDS = ("content", "choice", "wordcloud", "open", "scale", "ranking", "qa"
 QUESTION_KINDS = ("choice", "wordcloud", "open", "scale", "ranking", "qa", "decision")
 # Results start hidden for these kinds, so the room does not follow the first answers.
 HIDDEN_BY_DEFAULT = ("choice", "scale", "ranking")
+OPTION_KINDS = ("choice", "ranking", "decision")  # kinds whose answers pick among options
 PACING = ("presenter", "self")
 
 
@@ -75,6 +76,10 @@ class Item(IdMixin, TimestampMixin, db.Model):
     @property
     def is_question(self) -> bool:
         return self.kind in QUESTION_KINDS
+
+    @property
+    def option_ids(self) -> list[int]:
+        return [option.id for option in self.options]
 
 
 class Option(IdMixin, db.Model):

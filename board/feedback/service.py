@@ -6,6 +6,7 @@ presenter screen and control panel follow `present:<session id>`.
 import functools
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from flask import abort, render_template
@@ -13,7 +14,6 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload
 
 from board import joincodes, live
 from board.extensions import db
@@ -21,6 +21,8 @@ from board.feedback import results, wordfilter
 from board.feedback.models import (
     HIDDEN_BY_DEFAULT,
     ITEM_KINDS,
+    OPTION_KINDS,
+    QUESTION_KINDS,
     DECISION_VOTES,
     Answer,
     DecisionVote,
@@ -77,23 +79,61 @@ def get_item_or_404(session: FeedbackSession, item_id: int) -> Item:
     return item
 
 
-def get_answerable_item_or_404(code: str, item_id: int) -> Item:
-    """The item `item_id` of the session that joins with `code`, with its session and options, in one
-    query: a room answering at once pays for every round trip of the answer request."""
-    item = db.session.scalars(_answerable_statement(), {"item_id": item_id, "code": normalise_code(code)}
-                              ).unique().first()
-    if item is None:
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """The few columns of a session that answering reads (names as on FeedbackSession)."""
+
+    id: int
+    code: str
+    pacing: str
+    current_item_id: int | None
+    word_filter: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What answering needs of an item and its session, read as plain rows: loading ORM objects for
+    them was the largest cost of an answer when a room of 1,000 answers at once (a quarter of the
+    worker). Its attributes are named as on Item, so can_answer and parse_answer take either."""
+
+    id: int
+    kind: str
+    settings: dict
+    locked: bool
+    option_ids: tuple[int, ...]
+    session: SessionState
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind in QUESTION_KINDS
+
+    def load(self) -> tuple[FeedbackSession, Item]:
+        """The session and item as ORM objects, for the paths that need more than this."""
+        return db.session.get(FeedbackSession, self.session.id), db.session.get(Item, self.id)
+
+
+def get_question_by_code_or_404(code: str, item_id: int) -> Question:
+    """The item `item_id` of the session that joins with `code` (not a template)."""
+    statements = _question_statements()
+    row = db.session.execute(statements[0], {"item_id": item_id, "code": normalise_code(code)}).first()
+    if row is None:
         abort(404)
-    return item
+    options = tuple(db.session.scalars(statements[1], {"item_id": item_id})) if row.kind in OPTION_KINDS else ()
+    return Question(row.id, row.kind, row.settings or {}, row.locked, options,
+                    SessionState(row.session_id, row.code, row.pacing, row.current_item_id, row.word_filter))
 
 
 @functools.cache
-def _answerable_statement():
-    # Built once and run with parameters: building this statement for every answer cost more CPU
-    # than running it (a quarter of the worker's time while a room of 1,000 answered).
-    return (select(Item).join(Item.session).options(contains_eager(Item.session), joinedload(Item.options))
-            .where(Item.id == bindparam("item_id"), FeedbackSession.code == bindparam("code"),
-                   FeedbackSession.is_template.is_(False)))
+def _question_statements():
+    # Built once and run with parameters: building statements per answer cost more than running them.
+    item, session, option = Item.__table__, FeedbackSession.__table__, Option.__table__
+    question = (select(item.c.id, item.c.kind, item.c.settings, item.c.locked, session.c.id.label("session_id"),
+                       session.c.code, session.c.pacing, session.c.current_item_id, session.c.word_filter)
+                .join(session, session.c.id == item.c.session_id)
+                .where(item.c.id == bindparam("item_id"), session.c.code == bindparam("code"),
+                       session.c.is_template.is_(False)))
+    options = select(option.c.id).where(option.c.item_id == bindparam("item_id")).order_by(option.c.position)
+    return question, options
 
 
 def sessions_query(templates: bool = False):
@@ -274,13 +314,22 @@ def new_token() -> str:
 def find_participant(session: FeedbackSession, token: str | None) -> Participant | None:
     if not token:
         return None
-    return db.session.scalar(_participant_statement(), {"session_id": session.id, "token_hash": token_hash(token)})
+    return db.session.scalar(select(Participant).where(Participant.session_id == session.id,
+                                                       Participant.token_hash == token_hash(token)))
+
+
+def participant_id(session_id: int, token: str | None) -> int | None:
+    """The id of this browser's participant in the session, if it joined (the answer path's lookup)."""
+    if not token:
+        return None
+    return db.session.scalar(_participant_id_statement(), {"session_id": session_id, "token_hash": token_hash(token)})
 
 
 @functools.cache
-def _participant_statement():
-    return select(Participant).where(Participant.session_id == bindparam("session_id"),
-                                     Participant.token_hash == bindparam("token_hash"))
+def _participant_id_statement():
+    participant = Participant.__table__
+    return select(participant.c.id).where(participant.c.session_id == bindparam("session_id"),
+                                          participant.c.token_hash == bindparam("token_hash"))
 
 
 def join(session: FeedbackSession, token: str, user=None) -> Participant:
@@ -315,7 +364,7 @@ def can_answer(session: FeedbackSession, item: Item) -> bool:
 def parse_answer(item: Item, form) -> object:
     """Turn submitted form values into the stored value for `item`'s kind, or raise AnswerError."""
     if item.kind == "choice":
-        valid = {o.id for o in item.options}
+        valid = set(item.option_ids)
         chosen = [int(v) for v in form.getlist("option") if v.isdigit() and int(v) in valid]
         if not chosen:
             raise AnswerError(_("Välj ett alternativ."))
@@ -346,7 +395,7 @@ def parse_answer(item: Item, form) -> object:
             raise AnswerError(_("Välj ett värde från %(low)s till %(high)s.", low=low, high=high))
         return int(raw)
     if item.kind == "ranking":
-        valid = [o.id for o in item.options]
+        valid = list(item.option_ids)
         order = [int(v) for v in form.getlist("option") if v.isdigit()]
         if sorted(order) != sorted(valid):
             raise AnswerError(_("Ordna alla alternativ."))
@@ -354,19 +403,20 @@ def parse_answer(item: Item, form) -> object:
     raise AnswerError(_("Den här frågan tar inte emot svar här."))
 
 
-def answer(session: FeedbackSession, item: Item, participant: Participant, value) -> int:
+def answer(session: FeedbackSession | SessionState, item: Item | Question, participant_id: int, value) -> int:
     """Store a participant's answer, replacing their earlier one, and return its id: one row per
     participant and question whatever the number of taps, tabs or retries (the database enforces it)."""
     if not can_answer(session, item):
         raise AnswerError(_("Frågan är stängd för svar just nu."))
     held = session.word_filter and item.kind in ("open", "wordcloud") and wordfilter.flagged(
         value if isinstance(value, str) else " ".join(value))
+    session_id, item_id = session.id, item.id  # read before a commit expires them
     wall = wall_of(item)  # open text goes on to the initiative's wall
-    session_id = session.id  # read before the commit expires it: publishing needs no reload
-    answer_id = _upsert_answer(item.id, participant.id, value, held)
+    answer_id = _upsert_answer(item_id, participant_id, value, held)
     if wall is not None:
         row = db.session.get(Answer, answer_id, populate_existing=True)
-        _carry(wall, row, value, session, item, participant)
+        _carry(wall, row, value, db.session.get(FeedbackSession, session_id), db.session.get(Item, item_id),
+               row.participant)
     db.session.commit()
     publish_counts(session_id)
     if wall is not None:
@@ -528,11 +578,13 @@ def render_initiative_feedback(initiative) -> str:
 
 # --- to the initiative's wall ----------------------------------------------------------------
 
-def wall_of(item: Item):
+def wall_of(item: Item | Question):
     """The wall that `item`'s open-text answers or Q&A questions go to: the wall of its initiative
     (its own, or its session's), or None."""
     if item.kind not in ("open", "qa"):
         return None
+    if not isinstance(item, Item):
+        item = db.session.get(Item, item.id)
     initiative = item.initiative or item.session.initiative
     return walls.wall_for_initiative(initiative) if initiative is not None else None
 

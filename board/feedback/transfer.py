@@ -15,7 +15,15 @@ from sqlalchemy import select
 
 from board.extensions import db
 from board.feedback import service
-from board.feedback.models import HIDDEN_BY_DEFAULT, ITEM_KINDS, PACING, FeedbackSession, Item, Option
+from board.feedback.models import (
+    HIDDEN_BY_DEFAULT,
+    ITEM_KINDS,
+    OPTION_KINDS,
+    PACING,
+    FeedbackSession,
+    Item,
+    Option,
+)
 from board.forms import clean_text
 from board.portfolio.models import Initiative
 from board.walls import service as walls
@@ -23,7 +31,6 @@ from board.walls import service as walls
 FORMAT = "tavlan-session"
 VERSION = 1
 MAX_ITEMS = 200
-OPTION_KINDS = ("choice", "ranking", "decision")
 SESSION_FIELDS = ("format", "version", "title", "held_on", "initiative", "pacing", "ask_name",
                   "ask_organisation", "items")
 ITEM_FIELDS = ("kind", "title", "body", "initiative", "settings", "results_hidden", "options", "wall")

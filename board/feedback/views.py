@@ -11,7 +11,7 @@ from board.auth.permissions import facilitator_required
 from board.extensions import db
 from board.feedback import bp, results, service
 from board.feedback.forms import IdentityForm, ItemForm, SessionForm
-from board.feedback.models import ITEM_KINDS, Answer
+from board.feedback.models import ITEM_KINDS, Answer, Participant
 from board.portfolio import service as portfolio
 from board.portfolio.models import Initiative
 from board.walls import service as walls
@@ -350,25 +350,35 @@ def _decision_votes(item) -> dict:
 @bp.post("/j/<code>/items/<int:item_id>")
 def answer(code: str, item_id: int):
     """Store (or change) this participant's answer; a second tap never counts twice."""
-    item = service.get_answerable_item_or_404(code, item_id)  # CSRFProtect has checked the token already
-    session = item.session
-    person, token = _participant(session)
+    # The hot path of a full room: plain rows, no ORM objects unless a rarer path needs them.
+    question = service.get_question_by_code_or_404(code, item_id)  # CSRFProtect checked the token
+    token = request.cookies.get(COOKIE)
+    person_id = service.participant_id(question.session.id, token)
+    if person_id is None:  # a first visit that starts by answering (a page cached before joining)
+        person, token = _participant(service.get_session_or_404(question.session.id))
+        person_id = person.id
+    else:
+        token = None  # the cookie is there already
     error = stored = None
     try:
-        if item.kind == "decision":
+        if question.kind == "decision":
+            session, item = question.load()
             service.decide(session, item, current_user, _decision_votes(item))
             stored = True
         else:
-            stored = service.answer(session, item, person, service.parse_answer(item, request.form))
+            stored = service.answer(question.session, question, person_id,
+                                    service.parse_answer(question, request.form))
     except service.AnswerError as problem:
         error = str(problem)
     if request.headers.get("HX-Request"):
-        body = render_template("feedback/_answer_status.html", item=item, answer=stored, error=error)
+        body = render_template("feedback/_answer_status.html", answer=stored, error=error)
         return _with_cookie(make_response(body, 422 if error else 200), token)
     if error:
+        session, item = question.load()
+        person = db.session.get(Participant, person_id)
         response = make_response(_participant_page(session, item, person, error=error), 422)
     else:
-        response = redirect(url_for("feedback.participant", code=session.code), 303)
+        response = redirect(url_for("feedback.participant", code=question.session.code), 303)
     return _with_cookie(response, token)
 
 

@@ -181,6 +181,28 @@ def test_bad_answers_get_a_clear_message_and_nothing_is_stored(app, kind, data, 
     assert db.session.scalar(select(func.count(Answer.id))) == 0
 
 
+def test_a_phone_that_answers_before_the_page_joined_it_is_counted_once(app):
+    """A page saved before joining (or a retry after a lost cookie) still stores the answer."""
+    session = make_session(pacing="self")
+    item = add(session, "scale", scale_min=1, scale_max=5)
+    phone = Actor(app)
+    first = answer(phone, session, item, value="4")
+    assert first.status_code == 200 and "tavlan_participant=" in first.headers.get("Set-Cookie", "")
+    answer(phone, session, item, value="5")  # now with the cookie: the same participant
+    assert [a.value for a in db.session.scalars(select(Answer))] == [5]
+
+
+def test_without_script_a_bad_answer_shows_the_page_again_with_the_message(app):
+    session = make_session(pacing="self")
+    item = add(session, "scale", scale_min=1, scale_max=5)
+    phone = participant_of(app, session)
+    response = phone.post(f"/j/{session.code}/items/{item.id}", {"value": "9"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Välj ett värde från 1 till 5." in page and 'name="csrf_token"' in page
+    assert phone.post(f"/j/{session.code}/items/{item.id}", {"value": "3"}).status_code == 303
+
+
 def test_a_single_choice_question_refuses_two_options(app):
     session = make_session(pacing="self")
     item = add(session, "choice", options=["A", "B"])
