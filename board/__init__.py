@@ -45,6 +45,11 @@ def init_extensions(app: Flask) -> None:
     from board.extensions import babel, csrf, db, htmx, login_manager, migrate
     from board.i18n import select_locale, select_timezone
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file database cannot drop a connection, so a ping before every checkout only costs a
+        # round trip per request (PostgreSQL keeps pool_pre_ping: it recovers from restarts).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                                   "pool_pre_ping": False}
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)

@@ -99,3 +99,11 @@ def test_static_files_are_fingerprinted_and_kept_for_a_year(client):
     assert "max-age=31536000" in response.headers["Cache-Control"]
     # Without the version (an old link), the browser revalidates as before.
     assert "max-age=31536000" not in client.get("/static/css/tavlan.css").headers.get("Cache-Control", "")
+
+
+def test_pooled_connections_are_pinged_only_where_they_can_drop(app):
+    """PostgreSQL connections are checked before use (a restart must not cost a 500); a SQLite file
+    cannot drop a connection, so pinging it would only cost every request a round trip."""
+    from board.extensions import db
+
+    assert db.engine.pool._pre_ping is (db.engine.dialect.name != "sqlite")
