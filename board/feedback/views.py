@@ -1,4 +1,4 @@
-from flask import abort, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -371,7 +371,9 @@ def answer(code: str, item_id: int):
     except service.AnswerError as problem:
         error = str(problem)
     if request.headers.get("HX-Request"):
-        body = render_template("feedback/_answer_status.html", answer=stored, error=error)
+        # Rendered without the page context (user, CSRF, language list): it is the reply to every
+        # answer of a full room, and needs none of it.
+        body = current_app.jinja_env.get_template("feedback/_answer_status.html").render(answer=stored, error=error)
         return _with_cookie(make_response(body, 422 if error else 200), token)
     if error:
         session, item = question.load()
