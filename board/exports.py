@@ -4,7 +4,11 @@ Every text cell that a spreadsheet would read as a formula (it starts with = + -
 carriage return) gets a leading apostrophe, as OWASP advises against CSV injection: what someone
 typed stays text in Excel and LibreOffice.
 """
+import csv
+import io
+
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -19,3 +23,20 @@ def neutralise(value):
 def xlsx_cell(value):
     """A value ready for openpyxl: control characters (which it refuses) removed, then neutralised."""
     return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
+
+
+def csv_text(headers: list[str], rows: list[list]) -> str:
+    """A table as CSV, neutralised, with a byte-order mark so that Excel reads it as UTF-8."""
+    out = io.StringIO()
+    csv.writer(out).writerows([neutralise(cell) for cell in row] for row in [headers, *rows])
+    return "\ufeff" + out.getvalue()
+
+
+def write_sheet(sheet, headers: list[str], rows: list[list]) -> None:
+    """Fill an openpyxl sheet: a bold, frozen header row, then the rows, every cell made safe."""
+    sheet.append([xlsx_cell(h) for h in headers])
+    for row in rows:
+        sheet.append([xlsx_cell(value) for value in row])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"

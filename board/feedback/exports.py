@@ -5,17 +5,14 @@ Every text cell that a spreadsheet would read as a formula (it starts with = + -
 carriage return) gets a leading apostrophe, as OWASP advises against CSV injection: what a
 participant typed stays text in Excel and LibreOffice.
 """
-import csv
 import io
 
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from sqlalchemy import select
 
-from board.exports import neutralise
+from board.exports import csv_text, write_sheet
 from board.extensions import db
 from board.feedback import results
 from board.feedback.models import Answer, FeedbackSession, Item, Participant
@@ -103,25 +100,7 @@ def summary_table(session: FeedbackSession) -> tuple[list[str], list[list]]:
 
 def answers_csv(session: FeedbackSession) -> str:
     """Every answer as CSV, with a byte-order mark so that Excel reads it as UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    headers, rows = answer_table(session)
-    writer.writerows([neutralise(cell) for cell in row] for row in [headers, *rows])
-    return "\ufeff" + out.getvalue()
-
-
-def _cell(value):
-    # openpyxl refuses control characters, and a participant's text may contain them.
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
-
-
-def _sheet(sheet, headers: list[str], rows: list[list]) -> None:
-    sheet.append([_cell(h) for h in headers])
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
+    return csv_text(*answer_table(session))
 
 
 def answers_xlsx(session: FeedbackSession) -> bytes:
@@ -129,8 +108,8 @@ def answers_xlsx(session: FeedbackSession) -> bytes:
     book = Workbook()
     answers = book.active
     answers.title = _("Svar")
-    _sheet(answers, *answer_table(session))
-    _sheet(book.create_sheet(_("Sammanfattning")), *summary_table(session))
+    write_sheet(answers, *answer_table(session))
+    write_sheet(book.create_sheet(_("Sammanfattning")), *summary_table(session))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

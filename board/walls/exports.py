@@ -5,7 +5,6 @@ Spreadsheet cells that would run as a formula are neutralised (board.exports). I
 character that could start a heading, a list, a link, emphasis or HTML is escaped, so what a note
 says is shown as text wherever the summary is pasted.
 """
-import csv
 import io
 import re
 from collections import defaultdict
@@ -13,10 +12,9 @@ from collections import defaultdict
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import func, select
 
-from board.exports import neutralise, xlsx_cell
+from board.exports import csv_text, write_sheet
 from board.extensions import db
 from board.portfolio.service import slugify
 from board.walls import review
@@ -71,10 +69,7 @@ def note_table(wall: Wall) -> tuple[list[str], list[list]]:
 
 def notes_csv(wall: Wall) -> str:
     """The wall's notes as CSV, with a byte-order mark so that Excel reads it as UTF-8."""
-    out = io.StringIO()
-    headers, rows = note_table(wall)
-    csv.writer(out).writerows([neutralise(cell) for cell in row] for row in [headers, *rows])
-    return "\ufeff" + out.getvalue()
+    return csv_text(*note_table(wall))
 
 
 def notes_xlsx(wall: Wall) -> bytes:
@@ -82,13 +77,7 @@ def notes_xlsx(wall: Wall) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Lappar")
-    headers, rows = note_table(wall)
-    sheet.append([xlsx_cell(h) for h in headers])
-    for row in rows:
-        sheet.append([xlsx_cell(value) for value in row])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
+    write_sheet(sheet, *note_table(wall))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
