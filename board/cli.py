@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from board.auth import service as accounts
 from board.auth.models import ROLES, User
+from board.canvas import service as canvases
 from board.extensions import db
 from board.feedback import transfer
 from board.feedback.models import FeedbackSession
@@ -188,6 +189,7 @@ def seed_demo():
         summary = importer.import_portfolio(json.loads(DEMO_DATA.read_text(encoding="utf-8")))
         click.echo("Loaded the demo portfolio: " + "; ".join(summary.lines()))
     _seed_walls()
+    canvases.ensure_demo_canvases()
     credentials = Path(current_app.instance_path) / "demo-login.txt"
     if db.session.scalar(select(User).where(User.role == "facilitator")) is None:
         password = secrets.token_urlsafe(12)

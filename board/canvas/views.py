@@ -1,0 +1,327 @@
+"""Canvas pages. A view loads the canvas (404), checks who may act, calls one service function and
+answers: htmx gets the status line plus the changed pieces as partials, a plain form post a redirect,
+bad input a Swedish message with 422 and nothing stored.
+
+The live region (`#canvas-live`, the SVG) is the same for every viewer; what a viewer may do is
+decided on the server for every request and marked on the page outside the region.
+"""
+from flask import Response, abort, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from board import live, participants
+from board.auth.forms import EmptyForm
+from board.auth.permissions import login_required, require_login
+from board.canvas import bp, service
+from board.canvas.forms import AccessForm, CanvasForm, LockForm, MoveForm, RelationForm, SnapshotForm
+from board.extensions import db
+from board.web import is_partial
+
+
+# --- access ------------------------------------------------------------------------------------
+
+def load_canvas(canvas_id: int, need: str = "view"):
+    """The canvas, if this viewer may look at it (need="view") or run it (need="manage").
+    :raise 404: no such canvas. :raise 401: not logged in. :raise 403: not allowed."""
+    canvas = service.get_canvas_or_404(canvas_id)
+    if need == "manage":
+        require_login()
+        if not service.can_manage(canvas, current_user):
+            abort(403)
+    elif not service.can_view(canvas, current_user, participants.current_token()):
+        abort(401)
+    return canvas
+
+
+def _authorize_stream(key: str) -> None:
+    if not key.isdigit():
+        abort(404)
+    load_canvas(int(key))
+
+
+live.channel_kind("canvas", _authorize_stream,
+                  lambda key: service.render_live_region(service.get_canvas_or_404(int(key))))
+
+
+def _hx() -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def _back(canvas, anchor: str = ""):
+    return redirect(url_for("canvas.show", canvas_id=canvas.id) + anchor, 303)
+
+
+def _status(message: str, error: bool = False, status: int = 200, extra: str = "") -> Response:
+    body = render_template("canvas/_status.html", message=message, error=error) + extra
+    return make_response(body, status)
+
+
+def _refuse(canvas, message: str, status: int = 422):
+    """A change that could not be made: the message beside the canvas (htmx) or on the page."""
+    if _hx():
+        return _status(message, error=True, status=status)
+    return _page(canvas, status=status, error=message)
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+@bp.route("/canvases", methods=["GET", "POST"])
+@login_required
+def index():
+    """Every canvas; facilitators define new custom ones."""
+    form = CanvasForm()
+    status, error = 200, None
+    if request.method == "POST":
+        if not current_user.is_facilitator:
+            abort(403)
+        if form.validate_on_submit():
+            layout = {"mode": form.mode.data, "items": form.items.data,
+                      "x": [form.x_left.data, form.x_right.data], "y": [form.y_bottom.data, form.y_top.data],
+                      "rows": form.rows.data, "cols": form.cols.data}
+            try:
+                canvas = service.create_canvas("custom", form.title.data, current_user, layout=layout)
+            except service.CanvasError as problem:
+                error = str(problem)
+            else:
+                return _back(canvas)
+        status = 422
+    canvases = db.session.scalars(service.canvases_query()).all()
+    return render_template("canvas/index.html", canvases=canvases, form=form, error=error), status
+
+
+def _page(canvas, status: int = 200, error: str | None = None, **extra):
+    since = live.latest_id()
+    context = service.canvas_context(canvas)
+    items = context["items"]
+    layout = context["layout"]
+    context.update(
+        live_since=since, svg=Markup(service.render_svg(canvas)), tray=[i for i in items if not i.placed],
+        can_move=service.can_move(canvas, current_user), manage=service.can_manage(canvas, current_user),
+        error=error, snapshots=service.snapshots_of(canvas), history=service.history(canvas, 10),
+        gaps=service.gap_counts(canvas) if layout.grid else None, filters={},
+        organisations=service.organisations(), initiatives=service.initiatives_for_filter(canvas),
+        move_form=extra.pop("move_form", None) or MoveForm(formdata=None),
+        snapshot_form=extra.pop("snapshot_form", None) or SnapshotForm(formdata=None),
+        relation_form=extra.pop("relation_form", None) or RelationForm(formdata=None),
+        access_form=AccessForm(formdata=None, access=canvas.access))
+    context.update(extra)
+    return make_response(render_template("canvas/show.html", **context), status)
+
+
+@bp.get("/canvases/<int:canvas_id>")
+def show(canvas_id: int):
+    """The canvas with its tray, key, heat map, history, snapshots and, for facilitators, controls."""
+    canvas = load_canvas(canvas_id)
+    return _page(canvas)
+
+
+@bp.get("/canvases/<int:canvas_id>/live")
+def region(canvas_id: int):
+    """The live region as it is now (a browser that cancelled a drag puts it back from this)."""
+    canvas = load_canvas(canvas_id)
+    return service.render_live_region(canvas)
+
+
+# --- moving ------------------------------------------------------------------------------------
+
+def _moved_pieces(canvas, record) -> str:
+    """The pieces a move changed, for the mover's own page (everyone else gets them live)."""
+    layout = service.layout_of(canvas)
+    key = service.item_key(record.initiative_id, record.part_id)
+    pieces = []
+    if layout.grid:
+        cells = []
+        for row, col in ((record.from_row, record.from_col), (record.to_row, record.to_col)):
+            if row is not None and (row, col) not in cells:
+                cells.append((row, col))
+        pieces.append(service.render_cells(canvas, cells))
+    else:
+        pieces.append(service.render_item(canvas, key))
+    was_tray = record.from_x is None and record.from_row is None
+    now_tray = record.to_x is None and record.to_row is None
+    if was_tray != now_tray:
+        pieces.append(service._tray_partial(canvas))
+    return "\n".join(pieces)
+
+
+def _moved_message(canvas, record) -> str:
+    layout = service.layout_of(canvas)
+    key = service.item_key(record.initiative_id, record.part_id)
+    item = service.item_on(canvas, key)
+    to = service.where(layout, record.to_x, record.to_y, record.to_row, record.to_col)
+    return _("%(item)s: %(place)s.", item=item.name, place=to)
+
+
+@bp.post("/canvases/<int:canvas_id>/move")
+def move(canvas_id: int):
+    """Move an item (drag, arrow keys, click-then-click or the "Flytta till" menu).
+
+    :raise 403: the viewer may not move on this canvas. Bad input: 422, nothing stored."""
+    canvas = load_canvas(canvas_id)
+    if not service.can_move(canvas, current_user):
+        abort(403)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _refuse(canvas, message or _("Välj vart objektet ska flyttas."))
+    try:
+        record = service.move(canvas, form.item.data, form.target.data, current_user, form.x.data, form.y.data)
+    except service.CanvasError as problem:
+        return _refuse(canvas, str(problem))
+    if _hx():
+        return _status(_moved_message(canvas, record), extra=_moved_pieces(canvas, record))
+    return _back(canvas, f"#it-{service.item_key(record.initiative_id, record.part_id)}")
+
+
+@bp.post("/canvases/<int:canvas_id>/undo")
+def undo(canvas_id: int):
+    """Undo the canvas's last move (it is recorded as a move of its own)."""
+    canvas = load_canvas(canvas_id)
+    if not service.can_move(canvas, current_user):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        record = service.undo_last(canvas, current_user)
+    except service.CanvasError as problem:
+        return _refuse(canvas, str(problem))
+    if _hx():
+        message = _("Ångrat. %(moved)s", moved=_moved_message(canvas, record))
+        return _status(message, extra=_moved_pieces(canvas, record) + _history_partial(canvas))
+    return _back(canvas, "#history")
+
+
+def _history_partial(canvas) -> str:
+    body = render_template("canvas/_history.html", canvas=canvas, history=service.history(canvas),
+                           can_move=service.can_move(canvas, current_user))
+    return f'<hx-partial hx-target="#history-list" hx-swap="outerHTML">{body}</hx-partial>'
+
+
+@bp.get("/canvases/<int:canvas_id>/history")
+def history(canvas_id: int):
+    """The latest moves: who, when, what, from, to."""
+    canvas = load_canvas(canvas_id)
+    if is_partial():
+        return render_template("canvas/_history.html", canvas=canvas, history=service.history(canvas),
+                               can_move=service.can_move(canvas, current_user))
+    return _page(canvas, history=service.history(canvas))
+
+
+# --- gaps and exports --------------------------------------------------------------------------
+
+@bp.get("/canvases/<int:canvas_id>/gaps")
+def gaps(canvas_id: int):
+    """The heat map of a grid: items per cell, filtered by municipality, initiative and status."""
+    canvas = load_canvas(canvas_id)
+    filters = {k: (request.args.get(k) or "")[:80] for k in ("municipality", "initiative", "status")}
+    counts = service.gap_counts(canvas, **{k: v or None for k, v in filters.items()})
+    if not counts:
+        abort(404)
+    if is_partial():
+        return render_template("canvas/_gaps.html", canvas=canvas, gaps=counts, filters=filters,
+                               organisations=service.organisations(),
+                               initiatives=service.initiatives_for_filter(canvas))
+    return _page(canvas, gaps=counts, filters=filters)
+
+
+@bp.get("/canvases/<int:canvas_id>.svg")
+def export_svg(canvas_id: int):
+    """The canvas as an SVG file (the same template the page draws)."""
+    canvas = load_canvas(canvas_id)
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + service.render_svg(canvas, readonly=True, export=True)
+    filename = f"kanvas-{canvas.id}.svg"
+    return Response(body, mimetype="image/svg+xml",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- snapshots ---------------------------------------------------------------------------------
+
+@bp.post("/canvases/<int:canvas_id>/snapshots")
+def snapshot(canvas_id: int):
+    """Keep where everything sits now under a name."""
+    canvas = load_canvas(canvas_id)
+    form = SnapshotForm()
+    if form.validate_on_submit():
+        try:
+            taken = service.take_snapshot(canvas, form.name.data, current_user)
+        except service.CanvasError as problem:
+            form.name.errors = [*form.name.errors, str(problem)]
+        else:
+            return redirect(url_for("canvas.snapshot_show", canvas_id=canvas.id, snapshot_id=taken.id), 303)
+    return _page(canvas, status=422, snapshot_form=form)
+
+
+@bp.get("/canvases/<int:canvas_id>/snapshots/<int:snapshot_id>")
+def snapshot_show(canvas_id: int, snapshot_id: int):
+    """A snapshot, read-only."""
+    canvas = load_canvas(canvas_id)
+    taken = service.get_snapshot_or_404(canvas, snapshot_id)
+    svg = Markup(service.render_svg(canvas, readonly=True, placements=taken.placements, svg_id="snapshot-svg"))
+    return render_template("canvas/snapshot.html", canvas=canvas, snapshot=taken, svg=svg)
+
+
+@bp.get("/canvases/<int:canvas_id>/snapshots/<int:snapshot_id>/compare")
+def snapshot_compare(canvas_id: int, snapshot_id: int):
+    """A snapshot beside today's state, with what moved highlighted in both."""
+    canvas = load_canvas(canvas_id)
+    taken = service.get_snapshot_or_404(canvas, snapshot_id)
+    changed = service.compare(canvas, taken)
+    moved = {c["key"] for c in changed}
+    then = Markup(service.render_svg(canvas, readonly=True, placements=taken.placements, highlight=moved,
+                                     svg_id="then-svg"))
+    now = Markup(service.render_svg(canvas, readonly=True, highlight=moved, svg_id="now-svg"))
+    return render_template("canvas/compare.html", canvas=canvas, snapshot=taken, then=then, now=now,
+                           changed=changed)
+
+
+# --- facilitators: access, locks, relations ----------------------------------------------------
+
+@bp.post("/canvases/<int:canvas_id>/access")
+def access(canvas_id: int):
+    """Open the canvas to all members, to facilitators only, or lock it."""
+    canvas = load_canvas(canvas_id, need="manage")
+    form = AccessForm()
+    if not form.validate_on_submit():
+        return _refuse(canvas, _("Välj vem som får flytta."))
+    service.set_access(canvas, form.access.data, current_user)
+    return _back(canvas)
+
+
+@bp.post("/canvases/<int:canvas_id>/lock")
+def lock(canvas_id: int):
+    """Lock one item where it is, or unlock it."""
+    canvas = load_canvas(canvas_id, need="manage")
+    form = LockForm()
+    if not form.validate_on_submit():
+        return _refuse(canvas, _("Välj ett objekt."))
+    try:
+        service.set_item_lock(canvas, form.item.data, bool(form.locked.data), current_user)
+    except service.CanvasError as problem:
+        return _refuse(canvas, str(problem))
+    return _back(canvas, "#facilitate")
+
+
+@bp.post("/canvases/<int:canvas_id>/relations")
+def relation_add(canvas_id: int):
+    """Draw a line between two items, with a note."""
+    canvas = load_canvas(canvas_id, need="manage")
+    form = RelationForm()
+    if form.validate_on_submit():
+        try:
+            service.add_relation(canvas, form.a.data, form.b.data, form.note.data, current_user)
+        except service.CanvasError as problem:
+            form.note.errors = [*form.note.errors, str(problem)]
+        else:
+            return _back(canvas, "#relations-panel")
+    return _page(canvas, status=422, relation_form=form)
+
+
+@bp.post("/canvases/<int:canvas_id>/relations/<int:relation_id>/delete")
+def relation_delete(canvas_id: int, relation_id: int):
+    """Remove a relation line."""
+    canvas = load_canvas(canvas_id, need="manage")
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.remove_relation(canvas, relation_id, current_user)
+    return _back(canvas, "#relations-panel")
