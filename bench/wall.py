@@ -12,9 +12,10 @@ database: run it with the server's DATABASE_URL (and TAVLAN_INSTANCE) in its env
    account, as phones in a meeting do), and each viewer follows `wall:<id>`;
 2. each poster puts up a note every --interval seconds (first one at a random moment in the
    first interval), each with a unique marker; post latency is the time to its 200;
-3. each live event is an id and the whole board; the bench reads the markers in an event once (all
-   viewers get the same event) and notes when each viewer received it. A note is visible to all
-   at the latest of the viewers' first event that contains it;
+3. each live event is an id and either one note's fragment (a new note, a reaction, a reply) or
+   the whole board (a snapshot, a restructuring change); the bench reads the markers in an event
+   once (all viewers get the same event) and notes when each viewer received it. A note is visible
+   to all at the latest of the viewers' first event that contains it;
 4. stored = the wall's notes with a marker in the database; lost = acknowledged notes that are not
    stored or that some viewer never saw (waiting --grace seconds after the last post).
 

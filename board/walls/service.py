@@ -1,10 +1,15 @@
 """Comment walls: creating them, posting and reacting, brainstorm modes, sections, party positions
 and dot votes. Other features call only this module (feedback sends notes with `post_note`).
 
-Functions that change state commit, then publish the re-rendered board to `wall:<id>`. The board
-is rendered once per event for everyone; what differs per viewer (own notes, own reactions and
-dots) lives outside it, in `viewer_state`, and a small script marks the board with it.
+Functions that change state commit, then publish to `wall:<id>`: a change to one note (posted,
+replied to, edited, reacted to, dotted, hidden, deleted) sends only that note (`publish_note`);
+changes that reorder or restructure the board (modes, sections, positions, dot votes opened or
+closed or re-ranked, revealing) send the whole board (`publish`). Both are rendered once per event
+for everyone; what differs per viewer (own notes, own reactions and dots) lives outside them, in
+`viewer_state`, and a small script marks the board with it.
 """
+import threading
+import time
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
@@ -245,7 +250,7 @@ def post_note(wall: Wall, text: str, *, section: Section | None = None, author_n
                 revealed=not (wall.notes_hidden and parent is None and source_kind == "wall"))
     db.session.add(note)
     db.session.commit()
-    publish(wall)
+    publish_note(note)
     return note
 
 
@@ -263,7 +268,7 @@ def edit_note(note: Note, text: str, *, token: str | None = None, user=None) -> 
                             _("En lapp får vara högst %(n)s tecken.", n=MAX_NOTE))
     note.edited_at = utcnow()
     db.session.commit()
-    publish(wall)
+    publish_note(note)
 
 
 def delete_note(note: Note, *, token: str | None = None, user=None, reason: str = "") -> None:
@@ -282,7 +287,7 @@ def delete_note(note: Note, *, token: str | None = None, user=None, reason: str 
     note.deleted_reason = (reason or "").strip()[:300]
     _log(note, user, "delete", note.deleted_reason)
     db.session.commit()
-    publish(wall)
+    publish_note(note)
 
 
 def hide_note(note: Note, user, reason: str = "", hidden: bool = True) -> None:
@@ -292,7 +297,10 @@ def hide_note(note: Note, user, reason: str = "", hidden: bool = True) -> None:
     note.hidden_reason = reason.strip()[:300] if hidden else ""
     _log(note, user, "hide" if hidden else "unhide", note.hidden_reason)
     db.session.commit()
-    publish(db.session.get(Wall, note.wall_id))
+    if hidden:
+        publish_note(note)
+    else:  # back in its place among the others (an appended note would stand last)
+        publish(db.session.get(Wall, note.wall_id))
 
 
 def _log(note: Note, user, kind: str, detail: str = "") -> None:
@@ -326,7 +334,7 @@ def toggle_reaction(note: Note, kind: str, *, token: str | None = None, user=Non
         except IntegrityError:  # the same person's other tap got there first
             db.session.rollback()
         now_on = True
-    publish(wall)
+    publish_note(note)
     return now_on
 
 
@@ -523,6 +531,7 @@ def add_dot(note: Note, *, token: str | None = None, user=None) -> int:
     if voter is None:
         raise WallError(_("Ladda om sidan och försök igen."))
     vote_id, note_id, per_person, per_note = vote.id, note.id, vote.dots_per_person, vote.max_per_note
+    wall_id = wall.id
     for _attempt in range(10):
         used = db.session.execute(select(Dot.slot, Dot.note_id, Dot.note_slot).where(
             Dot.vote_id == vote_id, Dot.voter == voter)).all()
@@ -534,13 +543,14 @@ def add_dot(note: Note, *, token: str | None = None, user=None) -> int:
             raise WallError(_("Högst %(n)s prickar på samma lapp.", n=per_note))
         slot = min(set(range(1, per_person + 1)) - slots)
         note_slot = min(set(range(1, per_note + 1)) - on_note)
+        before = _ranking(wall_id, vote_id)
         db.session.add(Dot(vote_id=vote_id, note_id=note_id, voter=voter, slot=slot, note_slot=note_slot))
         try:
             db.session.commit()
         except IntegrityError:  # another request of the same person took that slot: look again
             db.session.rollback()
             continue
-        publish(wall)
+        _publish_dots(note, before, _ranking(wall_id, vote_id))
         return per_person - len(slots) - 1
     raise WallError(_("Försök igen."))
 
@@ -554,9 +564,34 @@ def remove_dot(note: Note, *, token: str | None = None, user=None) -> None:
                             .order_by(Dot.note_slot.desc()).limit(1))
     if dot is None:
         return
+    wall_id, vote_id = wall.id, vote.id
+    before = _ranking(wall_id, vote_id)
     db.session.execute(delete(Dot).where(Dot.id == dot.id))
     db.session.commit()
-    publish(wall)
+    _publish_dots(note, before, _ranking(wall_id, vote_id))
+
+
+def _ranking(wall_id: int, vote_id: int) -> list[int]:
+    """The shown notes of a wall in the order the board lists them during a vote (section, then
+    most dots first, then posting order), as ids."""
+    rows = db.session.execute(select(Note.id, Note.section_id).where(
+        Note.wall_id == wall_id, Note.parent_id.is_(None), Note.deleted_at.is_(None), Note.hidden.is_(False),
+        Note.revealed.is_(True))).all()
+    counts = dict(db.session.execute(select(Dot.note_id, func.count()).where(Dot.vote_id == vote_id)
+                                     .group_by(Dot.note_id)).all())
+    return [row.id for row in sorted(rows, key=lambda r: (r.section_id or 0, -counts.get(r.id, 0), r.id))]
+
+
+def _publish_dots(note: Note, before: list[int], after: list[int]) -> None:
+    """A dot changes one note's count; the whole board only when the order of the notes changed.
+
+    `before` is read before this request's change and `after` after its commit, so the two span
+    every change committed in between: when requests at once re-rank the notes together, at
+    least the one whose change made the difference sees it."""
+    if before != after:
+        publish(db.session.get(Wall, note.wall_id))
+    else:
+        publish_note(note)
 
 
 # --- reading the board -----------------------------------------------------------------------
@@ -636,9 +671,97 @@ def render_board(wall: Wall) -> str:
 
 
 def publish(wall: Wall) -> None:
-    """Send the re-rendered board to everyone on the wall, at most every LIVE_THROTTLE_MS."""
+    """Send the re-rendered board to everyone on the wall, at most every LIVE_THROTTLE_MS: for
+    changes that reorder or restructure it. Changes to one note go by `publish_note`."""
     wall_id = wall.id
-    live.publish_soon(f"wall:{wall_id}", lambda: render_board(get_wall_or_404(wall_id)), key="board")
+    live.publish_soon(f"wall:{wall_id}", lambda: _render_board_live(wall_id), key="board")
+
+
+# Notes changed lately in this process, per wall: note id -> time.monotonic() after its commit.
+# A board rendered from the database before such a change but published after the note's own
+# event would take the note back on every page; those notes are sent again after the board.
+_touched: dict[int, dict[int, float]] = defaultdict(dict)
+_touched_lock = threading.Lock()
+_TOUCHED_KEEP = 60.0  # seconds; longer than any board render
+
+
+def _touch(wall_id: int, note_id: int) -> None:
+    now = time.monotonic()
+    with _touched_lock:
+        notes = _touched[wall_id]
+        notes[note_id] = now
+        if len(notes) > 64:
+            for old in [n for n, at in notes.items() if at < now - _TOUCHED_KEEP]:
+                del notes[old]
+
+
+def _render_board_live(wall_id: int) -> str:
+    started = time.monotonic()
+    html = render_board(get_wall_or_404(wall_id))
+    with _touched_lock:
+        late = [n for n, at in _touched.get(wall_id, {}).items() if at >= started]
+    for note_id in late:  # changed while the board was read: its own event goes out again, later
+        _publish_note_event(wall_id, note_id)
+    return html
+
+
+def note_context(wall: Wall, note: Note) -> dict:
+    """What `walls/_note.html` needs for one top-level note (and its replies), as `board_context`
+    gives it for all of them; the same for every viewer."""
+    replies = defaultdict(list)
+    replies[note.id] = db.session.scalars(select(Note).where(
+        Note.parent_id == note.id, Note.deleted_at.is_(None), Note.hidden.is_(False)).order_by(Note.id)).all()
+    ids = [note.id] + [r.id for r in replies[note.id]]
+    reactions: dict[int, Counter] = defaultdict(Counter)
+    for note_id, kind, count in db.session.execute(
+            select(Reaction.note_id, Reaction.kind, func.count()).where(Reaction.note_id.in_(ids))
+            .group_by(Reaction.note_id, Reaction.kind)):
+        reactions[note_id][kind] = count
+    vote = current_vote(wall)
+    dots: Counter = Counter()
+    if vote is not None:
+        dots[note.id] = db.session.scalar(select(func.count(Dot.id)).where(
+            Dot.vote_id == vote.id, Dot.note_id == note.id)) or 0
+    return {"wall": wall, "note": note, "replies": replies, "reactions": reactions, "dots": dots, "vote": vote,
+            "reaction_kinds": REACTIONS, "now": utcnow(), "edit_window": EDIT_WINDOW}
+
+
+def _waiting_count(section_id: int) -> int:
+    return db.session.scalar(select(func.count(Note.id)).where(
+        Note.section_id == section_id, Note.parent_id.is_(None), Note.deleted_at.is_(None),
+        Note.hidden.is_(False), Note.revealed.is_(False))) or 0
+
+
+def render_note_event(wall_id: int, note_id: int) -> str:
+    """The live update for one top-level note, as it is now: `<hx-partial>` blocks that put it in
+    place (morphed if the page has it, appended to its section's list if not, so that an event
+    applied twice, or after a snapshot that already holds the note, never shows it twice), or take
+    it away when it is gone or waiting to be revealed, and its section's "N lappar väntar"."""
+    wall = get_wall_or_404(wall_id)
+    note = db.session.get(Note, note_id)
+    shown = (note is not None and note.wall_id == wall_id and note.deleted_at is None and not note.hidden
+             and note.revealed)
+    section_id = note.section_id if note is not None else None
+    context = note_context(wall, note) if shown else {"wall": wall}
+    return render_template("walls/_note_event.html", **context, note_id=note_id, shown=shown, section_id=section_id,
+                           waiting_count=_waiting_count(section_id) if section_id else 0, state=None, csrf=None)
+
+
+def _publish_note_event(wall_id: int, note_id: int) -> None:
+    live.publish_soon(f"wall:{wall_id}", lambda: render_note_event(wall_id, note_id), key=f"note:{note_id}")
+
+
+def publish_note(note: Note) -> None:
+    """Send one changed note (with its replies; a reply sends its note) to everyone on the wall,
+    at most every LIVE_THROTTLE_MS per note: a burst of reactions on one note is one event."""
+    wall = db.session.get(Wall, note.wall_id)
+    top_id = note.parent_id or note.id
+    top = note if top_id == note.id else db.session.get(Note, top_id)
+    if top.section_id not in {s.id for s in wall.sections}:
+        publish(wall)  # "Utan sektion" is only on the board while it has notes: rare, send it all
+        return
+    _touch(wall.id, top_id)
+    _publish_note_event(wall.id, top_id)
 
 
 def render_initiative_section(initiative) -> str:

@@ -208,8 +208,7 @@ def note(wall_id: int, note_id: int):
     """One note as the board shows it (an edit that was cancelled goes back to this)."""
     wall = load_wall(wall_id)
     note = service.get_note_or_404(wall, note_id)
-    return render_template("walls/_note.html", **service.board_context(wall), note=note, state=_state(wall),
-                           csrf=None)
+    return render_template("walls/_note.html", **service.note_context(wall, note), state=_state(wall), csrf=None)
 
 
 @bp.route("/walls/<int:wall_id>/notes/<int:note_id>/reply", methods=["GET", "POST"])
@@ -257,8 +256,8 @@ def edit(wall_id: int, note_id: int):
         else:
             if not _hx():
                 return _back(wall, f"#note-{note.id}")
-            return render_template("walls/_note.html", **service.board_context(wall), note=note,
-                                   state=_state(wall), csrf=None)
+            return render_template("walls/_note.html", **service.note_context(wall, note), state=_state(wall),
+                                   csrf=None)
     status = 422 if request.method == "POST" else 200
     if not _hx():
         return render_template("walls/edit.html", wall=wall, note=note, form=form), status

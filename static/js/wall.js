@@ -1,7 +1,8 @@
 // The wall's per-viewer marks. The board is rendered once for everyone (live updates), so it
 // cannot say which notes are yours or which reactions you gave; #wall-me carries that for this
-// viewer, and this module copies it onto the board after every change. No state of its own:
-// the server sends #wall-me with the page and with the answer to each of your actions.
+// viewer, and this module copies it onto the board, and onto each note that arrives live, after
+// every change. No state of its own: the server sends #wall-me with the page and with the answer
+// to each of your actions.
 (function () {
   "use strict";
   var wall = document.getElementById("wall");
@@ -43,6 +44,12 @@
     pending = true;
     setTimeout(function () { pending = false; apply(); }, 0);
   }
+  // Live updates come as the whole board (morphed into #wall-live) or as one note (<hx-partial>s
+  // aimed at #note-<id> or a section's list): either way mark again once htmx has swapped. The
+  // observer below catches the same changes; the event makes it explicit for partial swaps.
+  document.addEventListener("htmx:after:swap", function (event) {
+    if (wall.contains(event.target)) soon();
+  });
   new MutationObserver(soon).observe(wall, {
     childList: true, subtree: true, characterData: true, attributes: true,
     attributeFilter: ["aria-pressed", "class", "data-mine", "data-reacted", "data-dots"]

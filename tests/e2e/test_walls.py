@@ -1,6 +1,7 @@
 """Two browsers on one wall in real Chromium: one posts and reacts, the other sees it without
 reloading while the note it is typing stays as it was. axe checks the wall at laptop and phone size."""
 import re
+import uuid
 
 from playwright.sync_api import expect
 
@@ -72,3 +73,41 @@ def test_a_phone_joins_a_wall_with_its_code_and_posts_without_an_account(browser
     expect(facilitator.locator(".wall-join")).to_have_count(0)
     phone.goto(f"{live_server}/j/{code}")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Sidan finns inte")
+
+
+def _apply(page, event):
+    """Swap a live message into the page as hx-sse does (a replayed event, or the same one twice)."""
+    page.evaluate("""async (text) => {
+        const live = document.getElementById("wall-live");
+        await htmx.swap({sourceElement: live, target: live, text, swap: "innerMorph swapEmpty:false"});
+    }""", event)
+
+
+def test_a_note_event_applied_twice_or_after_a_snapshot_shows_the_note_once(browser, live_server, login):
+    page = login(browser.new_context().new_page())
+    page.goto(live_server + WALL)
+    page.evaluate("""window.wallEvents = [];
+        document.addEventListener("htmx:sse:before:message", (e) => window.wallEvents.push(e.detail.message.data));""")
+    text = f"Bara en gång {uuid.uuid4().hex[:8]}"
+    section = page.locator(".wall-section").first
+    section.get_by_label("Ny lapp").fill(text)
+    section.get_by_role("button", name="Sätt upp lappen").click()
+    note = page.locator(".note", has_text=text)
+    expect(note).to_have_count(1)
+    page.wait_for_function("(t) => window.wallEvents.some((d) => d.includes(t))", arg=text)
+    event = page.evaluate("(t) => window.wallEvents.find((d) => d.includes(t))", text)
+    assert "<hx-partial" in event and 'id="board"' not in event  # the note, not the whole board
+    expect(note.get_by_role("button", name="Ändra")).to_be_visible()  # marked as the viewer's own
+
+    note.get_by_role("button", name="Svara").click()
+    note.get_by_label("Ditt svar").fill("Halvskrivet svar")
+    _apply(page, event)
+    _apply(page, event)
+    expect(note).to_have_count(1)
+    expect(note.get_by_label("Ditt svar")).to_have_value("Halvskrivet svar")  # a morph, not a new note
+    expect(note.get_by_role("button", name="Ändra")).to_be_visible()
+
+    page.reload()  # the page (like a snapshot after a reconnect) already holds the note
+    expect(note).to_have_count(1)
+    _apply(page, event)
+    expect(note).to_have_count(1)
