@@ -639,7 +639,9 @@ def _publish_move(canvas: Canvas, layout: Layout, key: str, before: Spot, after:
     name = channel(canvas)
     if layout.grid:
         cells = []
-        for spot in (before, after):
+        # The cell it enters first: the item then exists twice for a moment rather than not at
+        # all, so a browser that had it focused finds it again by id when the old cell goes.
+        for spot in (after, before):
             if spot.row is not None and (spot.row, spot.col) not in cells:
                 cells.append((spot.row, spot.col))
         for cell in cells:

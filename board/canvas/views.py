@@ -132,7 +132,7 @@ def _moved_pieces(canvas, record) -> str:
     pieces = []
     if layout.grid:
         cells = []
-        for row, col in ((record.from_row, record.from_col), (record.to_row, record.to_col)):
+        for row, col in ((record.to_row, record.to_col), (record.from_row, record.from_col)):
             if row is not None and (row, col) not in cells:
                 cells.append((row, col))
         pieces.append(service.render_cells(canvas, cells))

@@ -245,8 +245,19 @@
       }
     }
   });
+  // A swap that replaced the focused item (its cell was redrawn) gives focus back to it.
+  var lastFocused = null;
+  page.addEventListener("focusin", function (evt) {
+    var el = evt.target.closest && evt.target.closest(".item");
+    lastFocused = el ? el.getAttribute("data-item") : null;
+  });
   document.addEventListener("htmx:after:swap", function () {
     mark();
+    var active = document.activeElement;
+    if (lastFocused && (!active || active === document.body)) {
+      var again = itemOnCanvas(lastFocused);
+      if (again) again.focus({preventScroll: true});
+    }
     if (focusAfter) {
       var el = itemOnCanvas(focusAfter);
       if (el && el.getAttribute("display") !== "none") { focusAfter = null; el.focus(); }
