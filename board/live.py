@@ -495,18 +495,21 @@ def publish(channel: str, html: str | Callable[[], str], key: str | None = None)
 
 _soon: set[tuple[str, str | None]] = set()
 _soon_cost: dict[tuple[str, str | None], float] = {}  # seconds the last publish_soon render took
+_soon_started: dict[tuple[str, str | None], float] = {}  # when it started (time.monotonic)
 _soon_lock = threading.Lock()
 SOON_SHARE = 0.2  # publish_soon renders may take at most this share of a worker's time
 
 
 def publish_soon(channel: str, render: Callable[[], str], key: str | None = None) -> None:
-    """Publish `render()` within LIVE_THROTTLE_MS, once for a whole burst of changes on (channel, key).
+    """Publish `render()` at most once per LIVE_THROTTLE_MS for a burst of changes on (channel, key).
 
-    A wave of answers re-renders the presenter's results once per interval instead of once per
-    answer. The interval grows when a render is slow (to 1/SOON_SHARE times its duration), so that
-    renders never crowd out the requests that cause them. The render starts after the last change
-    it has seen was committed, so the final state is always published. With LIVE_THROTTLE_MS = 0
-    it publishes at once (tests).
+    A change after a quiet moment is rendered at once (in the background, not in the request); the
+    changes that follow within the interval are rendered together when it ends. A wave of answers
+    thus re-renders the presenter's results once per interval instead of once per answer, and a
+    single note reaches the wall without waiting. The interval grows when a render is slow (to
+    1/SOON_SHARE times its duration), so that renders never crowd out the requests that cause
+    them. A render starts after the last change it has seen was committed, so the final state is
+    always published. With LIVE_THROTTLE_MS = 0 it publishes in the request (tests).
     """
     throttle = float(current_app.config.get("LIVE_THROTTLE_MS", 100)) / 1000
     if throttle <= 0:
@@ -517,7 +520,8 @@ def publish_soon(channel: str, render: Callable[[], str], key: str | None = None
         if slot in _soon:
             return
         _soon.add(slot)
-        delay = max(throttle, _soon_cost.get(slot, 0.0) / SOON_SHARE)
+        interval = max(throttle, _soon_cost.get(slot, 0.0) / SOON_SHARE)
+        delay = max(0.0, _soon_started.get(slot, -interval) + interval - time.monotonic())
     app = current_app._get_current_object()
     base_url = request.host_url if request else None
 
@@ -525,6 +529,11 @@ def publish_soon(channel: str, render: Callable[[], str], key: str | None = None
         time.sleep(delay)
         with _soon_lock:
             _soon.discard(slot)
+            now = _soon_started[slot] = time.monotonic()
+            if len(_soon_started) > 10_000:  # one slot per wall note, say: forget the quiet ones
+                for quiet in [s for s, at in _soon_started.items() if at < now - 60 and s not in _soon]:
+                    _soon_started.pop(quiet, None)
+                    _soon_cost.pop(quiet, None)
         started = time.perf_counter()
         # A request context, so the fragment can build absolute links like the page did.
         with app.test_request_context(base_url=base_url):

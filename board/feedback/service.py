@@ -413,14 +413,15 @@ def answer(session: FeedbackSession | SessionState, item: Item | Question, parti
     session_id, item_id = session.id, item.id  # read before a commit expires them
     wall = wall_of(item)  # open text goes on to the initiative's wall
     answer_id = _upsert_answer(item_id, participant_id, value, held)
+    note = None
     if wall is not None:
         row = db.session.get(Answer, answer_id, populate_existing=True)
-        _carry(wall, row, value, db.session.get(FeedbackSession, session_id), db.session.get(Item, item_id),
-               row.participant)
+        note = _carry(wall, row, value, db.session.get(FeedbackSession, session_id), db.session.get(Item, item_id),
+                      row.participant)
     db.session.commit()
     publish_counts(session_id)
-    if wall is not None:
-        walls.publish(wall)
+    if note is not None:
+        walls.publish_note(note)
     return answer_id
 
 
@@ -480,12 +481,11 @@ def ask(session: FeedbackSession, item: Item, participant: Participant, text: st
     question = QAQuestion(item_id=item.id, participant_id=participant.id, text=text, held=held,
                           approved=not (item.settings.get("moderated") or held))
     db.session.add(question)
-    if wall is not None:
-        _carry(wall, question, text, session, item, participant)
+    note = _carry(wall, question, text, session, item, participant) if wall is not None else None
     db.session.commit()
     publish(session)
-    if wall is not None:
-        walls.publish(wall)
+    if note is not None:
+        walls.publish_note(note)
     return question
 
 
@@ -589,7 +589,7 @@ def wall_of(item: Item | Question):
     return walls.wall_for_initiative(initiative) if initiative is not None else None
 
 
-def _carry(wall, row, value, session: FeedbackSession, item: Item, participant: Participant, user=None) -> None:
+def _carry(wall, row, value, session: FeedbackSession, item: Item, participant: Participant, user=None):
     """Put what `row` (an Answer or a QAQuestion) says on `wall`, with its source; off the wall while
     a moderator hides it or it waits for approval. Committed by the caller, with `row`."""
     waiting = row.held or not getattr(row, "approved", True)
@@ -600,6 +600,7 @@ def _carry(wall, row, value, session: FeedbackSession, item: Item, participant: 
         author_name=participant.name if participant is not None else "", hidden=bool(row.hidden or waiting),
         hidden_by=user if row.hidden else None, reason=reason)
     row.wall_note_id = note.id
+    return note
 
 
 # --- live ------------------------------------------------------------------------------------

@@ -786,7 +786,7 @@ def carry_note(wall: Wall, text: str, *, note_id: int | None = None, session_id:
     """Create or update the note that carries what someone said in a feedback session to `wall`,
     marked with its source; `hidden` keeps it off the wall (a moderator hid it, or the word filter
     holds it). Not committed: the caller commits it together with the answer it carries, so the two
-    are stored or lost together; then it calls `publish(wall)`.
+    are stored or lost together; then it calls `publish_note(note)` (or, after moderation, `publish(wall)`).
     """
     note = db.session.get(Note, note_id) if note_id else None
     if note is None or note.wall_id != wall.id:
