@@ -1,6 +1,7 @@
 """Make the pictures in docs/screenshots/ from the running app (never drawn by hand).
 
-Usage: .venv/bin/python scripts/screenshots.py   (needs the dev install and Debian's chromium)
+Usage: .venv/bin/python scripts/screenshots.py [pages|meeting|review|canvas ...]
+(needs the dev install and Debian's chromium; without arguments it makes every picture)
 """
 import sys
 import tempfile
@@ -119,17 +120,62 @@ def review_screens(browser, url):
     print(f"wrote {OUT / 'initiative-actions.png'}")
 
 
-def main() -> None:
+def canvas_screens(browser, url):
+    """The portfolio canvases (docs/canvas-guide.md): the goals with a few initiatives placed, the
+    levers grid with its heat map, a snapshot compared with today."""
+    page = login(browser, url, (1440, 1000))
+    page.goto(url + "/canvases")
+    shoot(page, "canvas-index.png")
+    page.get_by_role("link", name="Helhetsportfölj", exact=True).click()
+    for n, (x, y) in enumerate([(0.3, 0.3), (0.68, 0.35), (0.5, 0.5), (0.45, 0.75)]):
+        page.locator("#move-item").select_option(index=n)
+        key = page.locator("#move-item").input_value()
+        page.evaluate("([k, x, y]) => htmx.ajax('POST', document.getElementById('canvas-page').dataset.moveUrl,"
+                      " {source: document.getElementById('canvas-page'), target: '#canvas-status', swap: 'innerHTML',"
+                      " values: {item: k, target: 'point', x: String(x), y: String(y)}, headers: {'X-CSRFToken':"
+                      " JSON.parse(document.body.getAttribute('hx-headers:inherited'))['X-CSRFToken']}})",
+                      [key, x, y])
+        expect(page.locator(f"#it-{key}")).not_to_have_attribute("display", "none")
+    page.get_by_label("Namn på ögonblicksbilden").fill("Juli 2024")
+    page.get_by_role("button", name="Spara ögonblicksbild").click()
+    page.go_back()
+    page.reload()
+    page.evaluate("() => window.scrollTo(0, 0)")
+    shoot(page, "canvas-goals.png")
+    key = page.locator("#move-item").input_value()
+    page.locator(f"#it-{key}").focus()
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#canvas-status")).to_contain_text("%")
+    page.goto(url + "/canvases")
+    page.get_by_role("link", name="Helhetsportfölj", exact=True).click()
+    page.get_by_role("link", name="Jämför med i dag").first.click()
+    shoot(page, "canvas-compare.png")
+    page.goto(url + "/canvases")
+    page.get_by_role("link", name="Del-helhetsportfölj", exact=True).click()
+    page.get_by_role("button", name="Visa värmekarta").click()
+    shoot(page, "canvas-levers-heat.png")
+    page.close()
+
+
+def main(argv=None) -> None:
+    """Make every picture, or only the groups named: pages, meeting, review, canvas."""
+    wanted = set(sys.argv[1:] if argv is None else argv) or {"pages", "meeting", "review", "canvas"}
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as home, running_server(Path(home)) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium")
-        for name, path, viewport in PAGES:
-            page = login(browser, url, viewport)
-            page.goto(url + path)
-            shoot(page, name)
-            page.close()
-        meeting_screens(browser, url)
-        review_screens(browser, url)
+        if "pages" in wanted:
+            for name, path, viewport in PAGES:
+                page = login(browser, url, viewport)
+                page.goto(url + path)
+                shoot(page, name)
+                page.close()
+        if "meeting" in wanted:
+            meeting_screens(browser, url)
+        if "review" in wanted:
+            review_screens(browser, url)
+        if "canvas" in wanted:
+            canvas_screens(browser, url)
         browser.close()
 
 

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from board import live
 from board.canvas.models import ACCESS, KINDS, Canvas, CanvasRelation, Move, Placement, Snapshot
@@ -287,13 +287,17 @@ def items_of(canvas: Canvas, keys: set[str] | None = None) -> list[Item]:
             query = query.where(Initiative.id.in_(wanted_ids))
         items = [_initiative_item(i) for i in db.session.scalars(query)]
         column = Placement.initiative_id
+    elif wanted_ids is not None:  # a few parts (a move): load only them
+        parts = select(Part).join(Initiative).options(
+            joinedload(Part.initiative).selectinload(Initiative.municipalities)).where(Part.id.in_(wanted_ids))
+        if canvas.initiative_id is not None:
+            parts = parts.where(Part.initiative_id == canvas.initiative_id)
+        items = [_part_item(p, p.initiative) for p in db.session.scalars(parts.order_by(Initiative.name, Part.n))]
+        column = Placement.part_id
     else:
         query = query.options(selectinload(Initiative.parts))
-        if wanted_ids is not None:
-            query = query.where(Initiative.id.in_(select(Part.initiative_id).where(Part.id.in_(wanted_ids))))
         for initiative in db.session.scalars(query):
-            items += [_part_item(p, initiative) for p in initiative.parts
-                      if wanted_ids is None or p.id in wanted_ids]
+            items += [_part_item(p, initiative) for p in initiative.parts]
         column = Placement.part_id
     placements = select(Placement).where(Placement.canvas_id == canvas.id, column.is_not(None))
     if wanted_ids is not None:
@@ -442,10 +446,22 @@ def _svg_partial(target: str, inner: str) -> str:
             f'<svg xmlns="http://www.w3.org/2000/svg">{inner}</svg></hx-partial>')
 
 
+def _fragment_context(canvas: Canvas, keys: set[str] | None) -> dict:
+    """What an item or cell fragment needs, loading only the items in `keys` (a move renders one
+    item or two cells per event, so it must not load the whole portfolio)."""
+    layout = layout_of(canvas)
+    items = items_of(canvas, keys) if keys else []
+    per_cell = _place(layout, items)
+    seq = db.session.scalar(select(Canvas.seq).where(Canvas.id == canvas.id))
+    return {"canvas": canvas, "layout": layout, "by_key": {i.key: i for i in items}, "per_cell": per_cell,
+            "seq": seq, "org_colours": ORG_COLOURS, "org_shapes": ORG_SHAPES, "default_colour": DEFAULT_COLOUR,
+            "cell_label_lines": cell_label_lines, "heat": heat_class,
+            "place_name": lambda item: place_name(layout, item)}
+
+
 def render_item(canvas: Canvas, key: str, readonly: bool = False) -> str:
     """One item of a free canvas, as a live partial."""
-    db.session.refresh(canvas)
-    context = canvas_context(canvas)
+    context = _fragment_context(canvas, {key})
     item = context["by_key"].get(key)
     if item is None:
         return ""
@@ -455,8 +471,11 @@ def render_item(canvas: Canvas, key: str, readonly: bool = False) -> str:
 
 def render_cells(canvas: Canvas, cells: list[tuple[int, int]]) -> str:
     """Cells of a grid with their items, as live partials."""
-    db.session.refresh(canvas)
-    context = canvas_context(canvas)
+    wanted = set(cells)
+    keys = {item_key(p.initiative_id, p.part_id) for p in db.session.scalars(
+        select(Placement).where(Placement.canvas_id == canvas.id, Placement.row.in_({r for r, _c in wanted})))
+        if (p.row, p.col) in wanted}
+    context = _fragment_context(canvas, keys)
     out = []
     for row, col in cells:
         cell = context["layout"].cell(row, col)
@@ -631,6 +650,7 @@ def _apply_move(canvas: Canvas, layout: Layout, item: Item, spot: Spot, user, un
         undoes.undone = True
     db.session.add(record)
     db.session.commit()
+    record.item_name = item.name  # for the mover's message, without loading the item again
     _publish_move(canvas, layout, item.key, before, spot)
     return record
 

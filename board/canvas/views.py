@@ -147,10 +147,8 @@ def _moved_pieces(canvas, record) -> str:
 
 def _moved_message(canvas, record) -> str:
     layout = service.layout_of(canvas)
-    key = service.item_key(record.initiative_id, record.part_id)
-    item = service.item_on(canvas, key)
     to = service.where(layout, record.to_x, record.to_y, record.to_row, record.to_col)
-    return _("%(item)s: %(place)s.", item=item.name, place=to)
+    return _("%(item)s: %(place)s.", item=record.item_name, place=to)
 
 
 @bp.post("/canvases/<int:canvas_id>/move")
