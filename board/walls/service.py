@@ -645,10 +645,14 @@ def viewer_state(wall: Wall, user=None, token: str | None = None, message: str |
     their notes waiting to be revealed, and the message of their last action."""
     person = person_key(user, token)
     own = []
+    now = utcnow()
     if person is not None:
+        # Only the notes this viewer can still edit, or that wait to be revealed: someone who has
+        # written hundreds of notes on a wall must not make every page and post load them all.
         mine = Note.user_id == user.id if _member(user) else Note.author_token_hash == token_hash(token)
+        recent = (Note.created_at >= now - EDIT_WINDOW - timedelta(minutes=1)) | Note.revealed.is_(False)
         own = db.session.scalars(select(Note).where(Note.wall_id == wall.id, Note.deleted_at.is_(None),
-                                                    Note.hidden.is_(False), mine).order_by(Note.id)).all()
+                                                    Note.hidden.is_(False), mine, recent).order_by(Note.id)).all()
     reacted, dots, left = set(), Counter(), None
     if person is not None:
         reacted = {f"{note_id}:{kind}" for note_id, kind in db.session.execute(
@@ -658,7 +662,6 @@ def viewer_state(wall: Wall, user=None, token: str | None = None, message: str |
     if vote is not None and person is not None:
         dots.update(db.session.scalars(select(Dot.note_id).where(Dot.vote_id == vote.id, Dot.voter == person)))
         left = vote.dots_per_person - sum(dots.values())
-    now = utcnow()
     return {"mine": {n.id for n in own if now < editable_until(n)},
             "waiting": [n for n in own if not n.revealed], "reacted": reacted, "dots": dots,
             "dots_left": left if vote is not None and vote.is_open else None,
