@@ -1022,3 +1022,8 @@ def delete_canvas(canvas: Canvas, user) -> None:
 def move_count(canvas: Canvas) -> int:
     return db.session.scalar(select(func.count(Move.id)).where(Move.canvas_id == canvas.id))
 
+
+
+def get_canvas(canvas_id: int) -> Canvas | None:
+    """The canvas, or None (another feature's form names one by id)."""
+    return db.session.get(Canvas, canvas_id)

@@ -36,10 +36,15 @@ class ItemForm(TavlanForm):
     results_hidden = BooleanField(_l("Dölj resultatet tills det visas"))
     moderated = BooleanField(_l("Frågor visas först när en moderator godkänt dem"))
     wall = SelectField(_l("Vägg"), validate_choice=False)
+    canvas = SelectField(_l("Kanvas"), validate_choice=False)
 
     def validate_wall(self, field):
         if self.kind == "wall" and not (field.data or "").isdigit():
             raise ValidationError(_l("Välj vilken vägg som ska visas."))
+
+    def validate_canvas(self, field):
+        if self.kind == "canvas" and not (field.data or "").isdigit():
+            raise ValidationError(_l("Välj vilken kanvas som ska visas."))
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)

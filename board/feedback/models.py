@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from board.extensions import db
 from board.models import IdMixin, TimestampMixin
 
-ITEM_KINDS = ("content", "choice", "wordcloud", "open", "scale", "ranking", "qa", "decision", "wall")
+ITEM_KINDS = ("content", "choice", "wordcloud", "open", "scale", "ranking", "qa", "decision", "wall", "canvas")
 QUESTION_KINDS = ("choice", "wordcloud", "open", "scale", "ranking", "qa", "decision")
 # Results start hidden for these kinds, so the room does not follow the first answers.
 HIDDEN_BY_DEFAULT = ("choice", "scale", "ranking")
@@ -66,10 +66,13 @@ class Item(IdMixin, TimestampMixin, db.Model):
     locked: Mapped[bool] = mapped_column(default=False)
     # A "wall" item shows this comment wall; the session's participants post to it from their phones.
     wall_id: Mapped[int | None] = mapped_column(ForeignKey("wall.id", ondelete="SET NULL"))
+    # A "canvas" item shows this portfolio canvas live; phones follow it read-only.
+    canvas_id: Mapped[int | None] = mapped_column(ForeignKey("canvas.id", ondelete="SET NULL"))
 
     session = relationship("FeedbackSession", back_populates="items", foreign_keys=[session_id])
     initiative = relationship("Initiative")
     wall = relationship("Wall")
+    canvas = relationship("Canvas")
     options = relationship("Option", back_populates="item", order_by="Option.position",
                            cascade="all, delete-orphan", passive_deletes=True)
 

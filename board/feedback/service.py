@@ -34,6 +34,7 @@ from board.feedback.models import (
     QAVote,
 )
 from board.models import utcnow
+from board.canvas import service as canvases
 from board.walls import service as walls
 
 MAX_OPEN_TEXT = 500
@@ -205,6 +206,8 @@ def save_item(session: FeedbackSession, data: dict, item: Item | None = None) ->
         _sync_options(item, data.get("options") or [])
     if item.kind == "wall":
         item.wall = data["wall"]
+    if item.kind == "canvas":
+        item.canvas = data["canvas"]
     db.session.commit()
     publish(session)
     return item
@@ -610,18 +613,30 @@ def stage_context(session: FeedbackSession) -> dict:
     return {"session": session, "item": item, "result": results.compute(item) if item else None,
             "participants": results.participant_count(session.id),
             "position": session.index_of(item),
-            "wall_board": walls.render_board(item.wall) if item and item.kind == "wall" and item.wall else None}
+            "wall_board": walls.render_board(item.wall) if item and item.kind == "wall" and item.wall else None,
+            "canvas_view": canvases.render_canvas_readonly(item.canvas) if item and item.kind == "canvas"
+            and item.canvas else None}
 
 
 def may_post_on_wall(wall, token: str | None) -> bool:
     """Participants of a session that shows `wall` right now (or at all, when self-paced) post on it
     from their phones without an account."""
+    return _shows(Item.wall_id == wall.id, token)
+
+
+def may_follow_canvas(canvas, token: str | None) -> bool:
+    """Participants of a session that shows `canvas` right now (or at all, when self-paced) follow
+    it read-only on their phones."""
+    return _shows(Item.canvas_id == canvas.id, token)
+
+
+def _shows(this_item, token: str | None) -> bool:
     if not token:
         return False
     return db.session.scalar(
         select(Participant.id).join(FeedbackSession, Participant.session_id == FeedbackSession.id)
         .join(Item, Item.session_id == FeedbackSession.id)
-        .where(Participant.token_hash == token_hash(token), Item.kind == "wall", Item.wall_id == wall.id,
+        .where(Participant.token_hash == token_hash(token), this_item,
                (FeedbackSession.pacing == "self") | (FeedbackSession.current_item_id == Item.id)).limit(1)) is not None
 
 

@@ -26,6 +26,7 @@ from board.feedback.models import (
 )
 from board.forms import clean_text
 from board.portfolio.models import Initiative
+from board.canvas import service as canvases
 from board.walls import service as walls
 
 FORMAT = "tavlan-session"
@@ -33,7 +34,7 @@ VERSION = 1
 MAX_ITEMS = 200
 SESSION_FIELDS = ("format", "version", "title", "held_on", "initiative", "pacing", "ask_name",
                   "ask_organisation", "items")
-ITEM_FIELDS = ("kind", "title", "body", "initiative", "settings", "results_hidden", "options", "wall")
+ITEM_FIELDS = ("kind", "title", "body", "initiative", "settings", "results_hidden", "options", "wall", "canvas")
 SCALE_FIELDS = ("min", "max", "min_label", "max_label")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -62,6 +63,7 @@ def export_session(session: FeedbackSession) -> dict:
             "options": [o.text for o in item.options],
             # A wall item names its wall by title: walls are looked up by it on import.
             **({"wall": item.wall.title if item.wall else None} if item.kind == "wall" else {}),
+            **({"canvas": item.canvas.title if item.canvas else None} if item.kind == "canvas" else {}),
         } for item in session.items],
     }
 
@@ -71,10 +73,10 @@ def export_session(session: FeedbackSession) -> dict:
 class _Checker:
     """Collects problems and returns cleaned values, so the import writes what was checked."""
 
-    def __init__(self, initiative_keys: set[str], walls: dict[str, int] | None = None):
+    def __init__(self, initiative_keys: set[str], walls: set[str] = frozenset(), canvases: set[str] = frozenset()):
         self.errors: list[str] = []
         self.initiative_keys = initiative_keys
-        self.walls = walls or {}  # wall title -> id
+        self.walls, self.canvases = walls, canvases  # titles of what exists
 
     def err(self, path: str, message: str) -> None:
         self.errors.append(f"{path}: {message}")
@@ -130,7 +132,8 @@ def validate_session(data) -> list[str]:
 
 def _check(data) -> tuple[list[str], dict]:
     c = _Checker(set(db.session.scalars(select(Initiative.key))),
-                 {wall.title: wall.id for wall in db.session.scalars(walls.walls_query())})
+                 {wall.title for wall in db.session.scalars(walls.walls_query())},
+                 {canvas.title for canvas in db.session.scalars(canvases.canvases_query())})
     if not isinstance(data, dict):
         c.err("$", _("måste vara ett JSON-objekt"))
         return c.errors, {}
@@ -184,14 +187,20 @@ def _check_item(c: _Checker, item: dict, path: str) -> dict:
         "settings": _check_settings(c, kind, item.get("settings", {}), f"{path}.settings"),
         "options": [],
         "wall": None,
+        "canvas": None,
     }
-    if kind == "wall":
-        title = item.get("wall")
-        clean["wall"] = title if isinstance(title, str) and title in c.walls else None
-        if clean["wall"] is None:
-            c.err(f"{path}.wall", _("måste vara namnet på en vägg som finns"))
-    elif "wall" in item:
-        c.err(f"{path}.wall", _("bara punkter av typen vägg visar en vägg"))
+    for shown, known, missing, misplaced in (
+            ("wall", c.walls, _("måste vara namnet på en vägg som finns"),
+             _("bara punkter av typen vägg visar en vägg")),
+            ("canvas", c.canvases, _("måste vara namnet på en kanvas som finns"),
+             _("bara punkter av typen kanvas visar en kanvas"))):
+        if kind == shown:
+            title = item.get(shown)
+            clean[shown] = title if isinstance(title, str) and title in known else None
+            if clean[shown] is None:
+                c.err(f"{path}.{shown}", missing)
+        elif shown in item:
+            c.err(f"{path}.{shown}", misplaced)
     options = item.get("options", [])
     if not isinstance(options, list):
         c.err(f"{path}.options", _("måste vara en lista"))
@@ -291,6 +300,7 @@ def _create(doc: dict, user, is_template: bool = False) -> FeedbackSession:
     keys = {doc["initiative"]} | {item["initiative"] for item in doc["items"]}
     initiatives = {i.key: i for i in db.session.scalars(select(Initiative).where(Initiative.key.in_(keys - {None})))}
     wall_ids = {wall.title: wall.id for wall in db.session.scalars(walls.walls_query())}
+    canvas_ids = {canvas.title: canvas.id for canvas in db.session.scalars(canvases.canvases_query())}
     def build(code: str) -> FeedbackSession:
         session = FeedbackSession(
             code=code, title=doc["title"], is_template=is_template,
@@ -301,6 +311,7 @@ def _create(doc: dict, user, is_template: bool = False) -> FeedbackSession:
             Item(position=n, kind=item["kind"], title=item["title"], body=item["body"],
                  initiative=initiatives.get(item["initiative"]), settings=dict(item["settings"]),
                  results_hidden=item["results_hidden"], wall_id=wall_ids.get(item.get("wall")),
+                 canvas_id=canvas_ids.get(item.get("canvas")),
                  options=[Option(position=m, text=text) for m, text in enumerate(item["options"])])
             for n, item in enumerate(doc["items"])]
         return session

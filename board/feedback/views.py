@@ -14,6 +14,7 @@ from board.feedback.forms import IdentityForm, ItemForm, SessionForm
 from board.feedback.models import ITEM_KINDS, Answer, Participant
 from board.portfolio import service as portfolio
 from board.portfolio.models import Initiative
+from board.canvas import service as canvases
 from board.walls import service as walls
 
 COOKIE = "tavlan_participant"
@@ -47,9 +48,12 @@ def _authorize_present(key: str) -> None:
 
 # Q&A lists are read by the templates themselves, so a live fragment and a page show the same list.
 bp.add_app_template_global(results.qa_questions, "qa_questions")
+# A canvas item on the phones: rendered by the canvas feature, read-only and live.
+bp.add_app_template_global(canvases.render_canvas_readonly, "canvas_view")
 
 portfolio.register_initiative_section(service.render_initiative_feedback)
 walls.register_poster_check(service.may_post_on_wall)
+canvases.register_viewer_check(service.may_follow_canvas)
 live.channel_kind("join", _authorize_join, lambda key: service.render_participant_item(_session_from_key(key)))
 live.channel_kind("present", _authorize_present, lambda key: service.render_stage(_session_from_key(key)))
 
@@ -120,9 +124,12 @@ def _item_form(kind: str, item=None) -> ItemForm:
     form.initiative.choices = _initiative_choices(_("Samma som sessionen"))
     form.wall.choices = [SelectChoice("", _("Välj en vägg"))] + [
         SelectChoice(str(wall.id), wall.title) for wall in db.session.scalars(walls.walls_query())]
+    form.canvas.choices = [SelectChoice("", _("Välj en kanvas"))] + [
+        SelectChoice(str(c.id), c.title) for c in db.session.scalars(canvases.canvases_query())]
     if request.method == "GET" and item is not None:
         form.initiative.data = item.initiative.key if item.initiative else ""
         form.wall.data = str(item.wall_id or "")
+        form.canvas.data = str(item.canvas_id or "")
         form.options.data = "\n".join(o.text for o in item.options)
         form.multiple.data = bool(item.settings.get("multiple"))
         form.moderated.data = bool(item.settings.get("moderated"))
@@ -138,8 +145,12 @@ def _save_item(session, form: ItemForm, item=None):
     if valid and form.kind == "wall" and wall is None:
         form.wall.errors.append(_("Den väggen finns inte längre."))
         valid = False
+    canvas = canvases.get_canvas(int(form.canvas.data)) if valid and form.kind == "canvas" else None
+    if valid and form.kind == "canvas" and canvas is None:
+        form.canvas.errors.append(_("Den kanvasen finns inte längre."))
+        valid = False
     if valid:
-        service.save_item(session, {"wall": wall,
+        service.save_item(session, {"wall": wall, "canvas": canvas,
             "kind": form.kind, "title": form.title.data, "body": form.body.data,
             "initiative": _initiative(form.initiative.data), "options": form.option_texts,
             "multiple": form.multiple.data, "scale_min": form.scale_min.data, "scale_max": form.scale_max.data,

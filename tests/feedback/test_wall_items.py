@@ -87,3 +87,53 @@ def test_a_wall_item_travels_by_the_walls_title(app, wall):
     with pytest.raises(transfer.InvalidSession) as problem:
         transfer.import_session(doc)
     assert problem.value.errors == ["items[0].wall: måste vara namnet på en vägg som finns"]
+
+
+# --- a canvas in the running order ------------------------------------------------------------
+
+@pytest.fixture
+def canvas(app, demo):
+    from board.canvas import service as canvases
+
+    canvases.ensure_demo_canvases()
+    return next(c for c in db.session.scalars(canvases.canvases_query()) if c.initiative_id is None)
+
+
+def test_a_canvas_item_is_shown_live_on_the_stage_and_followed_by_the_sessions_phones(app, facilitator, canvas):
+    session = service.create_session("Workshop")
+    first = service.save_item(session, {"kind": "content", "title": "Välkommen"})
+    missing = facilitator.post(f"/sessions/{session.id}/items/new?kind=canvas", {"title": "Kartan", "canvas": ""})
+    assert missing.status_code == 422 and "Välj vilken kanvas som ska visas." in missing.get_data(as_text=True)
+    added = facilitator.post(f"/sessions/{session.id}/items/new?kind=canvas",
+                             {"title": "Kartan", "canvas": str(canvas.id)})
+    assert added.status_code == 303
+    db.session.refresh(session)
+    item = session.items[-1]
+    assert (item.kind, item.canvas_id) == ("canvas", canvas.id)
+
+    phone = Actor(app)
+    phone.get(f"/j/{session.code}")
+    service.go_to(session, first)
+    assert phone.get(f"/live/canvas:{canvas.id}").status_code in (401, 403)
+    service.go_to(session, item)
+    with app.test_request_context():
+        stage = service.render_stage(session)
+    assert f"/live/canvas:{canvas.id}" in stage and "<svg" in stage
+    page = phone.get(f"/j/{session.code}").get_data(as_text=True)
+    assert f"/live/canvas:{canvas.id}" in page
+    stream = phone.client.get(f"/live/canvas:{canvas.id}", buffered=False)
+    assert stream.status_code == 200
+    stream.close()
+    assert Actor(app).get(f"/live/canvas:{canvas.id}").status_code in (401, 403)
+
+
+def test_a_canvas_item_travels_by_the_canvas_title(app, canvas):
+    session = service.create_session("Workshop")
+    service.save_item(session, {"kind": "canvas", "title": "Kartan", "canvas": canvas})
+    doc = transfer.export_session(session)
+    assert doc["items"][0]["canvas"] == canvas.title
+    assert transfer.import_session(doc).items[0].canvas_id == canvas.id
+    doc["items"][0]["canvas"] = "Finns inte"
+    with pytest.raises(transfer.InvalidSession) as problem:
+        transfer.import_session(doc)
+    assert problem.value.errors == ["items[0].canvas: måste vara namnet på en kanvas som finns"]
