@@ -13,18 +13,20 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Callable
 
-from flask import abort, render_template
+from flask import abort, current_app, render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from board import live
 from board.canvas.models import ACCESS, KINDS, Canvas, CanvasRelation, Move, Placement, Snapshot
 from board.extensions import db
+from board.models import utcnow
 from board.portfolio.models import ChallengeRow, Challenge, Goal, Horizon, Initiative, Lever, Organisation, Part
 
 MAX_TITLE = 200
@@ -231,6 +233,7 @@ class Item:
     w: float = 0
     h: float = 0
     dot: bool = False
+    related: bool = False  # it ends a relation line (set by a move)
 
     @property
     def placed(self) -> bool:
@@ -609,7 +612,152 @@ def _item_column(kind: str):
     return Placement.initiative_id if kind == "initiative" else Placement.part_id
 
 
-def move(canvas: Canvas, key: str, target: str | None, user, x=None, y=None) -> Move:
+# The move's hot path reads and writes plain rows with statements built once (building a statement
+# per request costs more than running it); see docs/benchmarks.md, "Canvas".
+
+@dataclass
+class Where:
+    """An item's place as a move left it (the fields of a Placement that drawing needs)."""
+
+    x: float | None = None
+    y: float | None = None
+    row: int | None = None
+    col: int | None = None
+    locked: bool = False
+    version: int = 0
+
+    @property
+    def placed(self) -> bool:
+        return self.x is not None or self.row is not None
+
+
+@dataclass
+class MoveRecord:
+    """What a move stored (the Move row's fields), with what the mover's answer needs."""
+
+    seq: int
+    kind: str
+    initiative_id: int | None
+    part_id: int | None
+    from_x: float | None
+    from_y: float | None
+    from_row: int | None
+    from_col: int | None
+    to_x: float | None
+    to_y: float | None
+    to_row: int | None
+    to_col: int | None
+    item_name: str = ""
+    place: str = ""           # where it went, in words (the mover's language)
+    pieces: str = ""          # the partials the move changed, as published (the mover's language)
+
+
+@cache
+def _item_statement(kind: str):
+    """One item with its municipalities (one row per municipality, in their order)."""
+    from board.portfolio.models import initiative_municipality as im
+
+    i, o, r = Initiative.__table__, Organisation.__table__, CanvasRelation.__table__
+    join = im.join(o, o.c.id == im.c.organisation_id)
+    own = i.c.id if kind == "initiative" else Part.__table__.c.id
+    column = "initiative_id" if kind == "initiative" else "part_id"
+    # Whether the item ends a relation line on this canvas (the lines then follow it).
+    related = exists().where(r.c.canvas_id == bindparam("canvas"),
+                             (r.c[f"from_{column}"] == own) | (r.c[f"to_{column}"] == own)).label("related")
+    if kind == "initiative":
+        columns = [i.c.id, i.c.name]
+        source = i.outerjoin(join, im.c.initiative_id == i.c.id)
+        where = i.c.id == bindparam("id")
+    else:
+        pt = Part.__table__
+        columns = [i.c.id, i.c.name, pt.c.id.label("part_id"), pt.c.n, pt.c.question, pt.c.status]
+        source = pt.join(i, i.c.id == pt.c.initiative_id).outerjoin(join, im.c.initiative_id == i.c.id)
+        where = pt.c.id == bindparam("id")
+    return select(*columns, o.c.key.label("org"), related).select_from(source).where(where) \
+        .order_by(o.c.position, o.c.id)
+
+
+def _load_item(canvas, key: str | None) -> Item:
+    """The item `key` if it belongs on the canvas, without its placement, in one statement.
+
+    :raise CanvasError: no such item here."""
+    parsed = parse_item_key(key)
+    kind = "initiative" if _canvas_items(canvas) == "initiatives" else "part"
+    rows = []
+    if parsed is not None and parsed[0] == kind:
+        rows = db.session.execute(_item_statement(kind), {"id": parsed[1], "canvas": canvas.id}).all()
+    if not rows or (canvas.initiative_id is not None and rows[0].id != canvas.initiative_id):
+        raise CanvasError(_("Det objektet finns inte på den här kanvasen."))
+    first, orgs = rows[0], [r.org for r in rows if r.org is not None]
+    if kind == "initiative":
+        item = Item(f"i{first.id}", "initiative", first.id, short(first.name, 22), first.name, "existing", orgs,
+                    first.id)
+    else:
+        item = Item(f"p{first.part_id}", "part", first.part_id, f"{short(first.name, 13)} {first.n}",
+                    _("%(initiative)s, del %(n)s: %(question)s", initiative=first.name, n=first.n,
+                      question=short(first.question, 90)),
+                    first.status, orgs, first.id)
+    item.related = bool(first.related)
+    return item
+
+
+@dataclass
+class CanvasRef:
+    """The canvas row's fields that access checks and a move need, read as a plain row (a move must
+    not pay for loading the ORM object); service functions take it where they take a Canvas."""
+
+    id: int
+    kind: str
+    layout: dict
+    access: str
+    initiative_id: int | None
+
+
+@cache
+def _canvas_statement():
+    c = Canvas.__table__
+    return select(c.c.id, c.c.kind, c.c.layout, c.c.access, c.c.initiative_id).where(c.c.id == bindparam("id"))
+
+
+def canvas_ref_or_404(canvas_id: int) -> CanvasRef:
+    row = db.session.execute(_canvas_statement(), {"id": canvas_id}).first()
+    if row is None:
+        abort(404)
+    return CanvasRef(*row)
+
+
+def _canvas_items(canvas: Canvas) -> str:
+    if canvas.kind == "levers":
+        return "parts"
+    if canvas.kind in ("goals", "challenges"):
+        return "initiatives"
+    items = (canvas.layout or {}).get("items")
+    return items if items in ("initiatives", "parts") else "initiatives"
+
+
+@cache
+def _move_statements() -> dict:
+    c, p, m = Canvas.__table__, Placement.__table__, Move.__table__
+    out = {
+        # One statement takes the next number and the canvas row's write lock (PostgreSQL: row lock;
+        # SQLite: the database's write lock), so moves on one canvas commit one at a time, in number
+        # order: the last acknowledged move is the one that stays.
+        "seq": update(c).where(c.c.id == bindparam("canvas")).values(seq=c.c.seq + 1).returning(c.c.seq),
+        "move": insert(m).values(canvas_id=bindparam("canvas")),
+        "undone": update(m).where(m.c.canvas_id == bindparam("canvas"), m.c.seq == bindparam("undone_seq"))
+        .values(undone=True),
+    }
+    for kind, column in (("initiative", "initiative_id"), ("part", "part_id")):
+        mine = (p.c.canvas_id == bindparam("canvas")) & (p.c[column] == bindparam("item"))
+        out[f"placement:{kind}"] = select(p.c.id, p.c.x, p.c.y, p.c.row, p.c.col, p.c.locked) \
+            .where(mine).with_for_update()
+        out[f"insert:{kind}"] = insert(p).values(canvas_id=bindparam("canvas"), **{column: bindparam("item")},
+                                                 locked=False)
+        out[f"update:{kind}"] = update(p).where(p.c.id == bindparam("placement"))
+    return out
+
+
+def move(canvas: Canvas, key: str, target: str | None, user, x=None, y=None) -> MoveRecord:
     """Move an item and record it; concurrent moves are ordered by the server and the last one wins.
 
     :raise CanvasError: no such item, a bad target, the item is locked.
@@ -617,46 +765,68 @@ def move(canvas: Canvas, key: str, target: str | None, user, x=None, y=None) -> 
     if not can_move(canvas, user):
         abort(403)
     layout = layout_of(canvas)
-    item = item_on(canvas, key)
+    item = _load_item(canvas, key)
     spot = resolve_target(canvas, layout, target, x, y)
     return _apply_move(canvas, layout, item, spot, user)
 
 
-def _apply_move(canvas: Canvas, layout: Layout, item: Item, spot: Spot, user, undoes: Move | None = None) -> Move:
+class _Once:
+    """A fragment rendered at most once per interface language: the live event and the mover's
+    answer share it."""
+
+    def __init__(self, render: Callable[[], str]):
+        self.render, self.done = render, {}
+
+    def __call__(self) -> str:
+        from flask_babel import get_locale
+
+        language = str(get_locale())
+        if language not in self.done:
+            self.done[language] = self.render()
+        return self.done[language]
+
+
+def _apply_move(canvas: Canvas, layout: Layout, item: Item, spot: Spot, user, undoes: Move | None = None
+                ) -> MoveRecord:
     canvas_id = canvas.id
-    # One statement takes the next number and the canvas row's write lock (PostgreSQL: row lock;
-    # SQLite: the database's write lock), so moves on one canvas commit one at a time, in number
-    # order: the last acknowledged move is the one that stays.
-    seq = db.session.execute(update(Canvas).where(Canvas.id == canvas_id).values(seq=Canvas.seq + 1)
-                             .returning(Canvas.seq).execution_options(synchronize_session=False)).scalar_one()
-    column = _item_column(item.kind)
-    placement = db.session.scalar(select(Placement).where(Placement.canvas_id == canvas_id, column == item.id)
-                                  .with_for_update().execution_options(populate_existing=True))
-    if placement is not None and placement.locked and undoes is None:
+    statements = _move_statements()
+    seq = db.session.execute(statements["seq"], {"canvas": canvas_id}).scalar_one()
+    values = {"canvas": canvas_id, "item": item.id}
+    row = db.session.execute(statements[f"placement:{item.kind}"], values).first()
+    if row is not None and row.locked and undoes is None:
         db.session.rollback()
         raise CanvasError(_("Objektet är låst av facilitatorn."))
-    if placement is None:
-        placement = Placement(canvas_id=canvas_id, **{column.key: item.id})
-        db.session.add(placement)
-    before = Spot(placement.x, placement.y, placement.row, placement.col)
-    placement.x, placement.y, placement.row, placement.col = spot.x, spot.y, spot.row, spot.col
-    placement.version = seq
-    record = Move(canvas_id=canvas_id, seq=seq, kind="undo" if undoes else "move",
-                  user_id=user.id if _member(user) else None,
-                  from_x=before.x, from_y=before.y, from_row=before.row, from_col=before.col,
-                  to_x=spot.x, to_y=spot.y, to_row=spot.row, to_col=spot.col,
-                  undoes_seq=undoes.seq if undoes else None, **{column.key: item.id})
+    at = utcnow()
+    place = {"x": spot.x, "y": spot.y, "row": spot.row, "col": spot.col, "version": seq, "updated_at": at}
+    if row is None:
+        db.session.execute(statements[f"insert:{item.kind}"], {**values, **place})
+        before, locked = Spot(), False
+    else:
+        db.session.execute(statements[f"update:{item.kind}"], {"placement": row.id, **place})
+        before, locked = Spot(row.x, row.y, row.row, row.col), row.locked
+    column = "initiative_id" if item.kind == "initiative" else "part_id"
+    record = MoveRecord(seq, "undo" if undoes is not None else "move",
+                        item.id if column == "initiative_id" else None, item.id if column == "part_id" else None,
+                        before.x, before.y, before.row, before.col, spot.x, spot.y, spot.row, spot.col,
+                        item_name=item.name, place=where(layout, spot.x, spot.y, spot.row, spot.col))
+    db.session.execute(statements["move"], {
+        "canvas": canvas_id, "at": at, "seq": seq, "kind": record.kind, column: item.id,
+        "user_id": user.id if _member(user) else None, "from_x": before.x, "from_y": before.y,
+        "from_row": before.row, "from_col": before.col, "to_x": spot.x, "to_y": spot.y, "to_row": spot.row,
+        "to_col": spot.col, "undone": False, "undoes_seq": undoes.seq if undoes is not None else None})
     if undoes is not None:
-        undoes.undone = True
-    db.session.add(record)
+        db.session.execute(statements["undone"], {"canvas": canvas_id, "undone_seq": undoes.seq})
     db.session.commit()
-    record.item_name = item.name  # for the mover's message, without loading the item again
-    _publish_move(canvas, layout, item.key, before, spot)
+    item.placement = Where(spot.x, spot.y, spot.row, spot.col, locked, seq)
+    record.pieces = _publish_move(canvas_id, layout, item, before, spot, seq, item.related)
     return record
 
 
-def _publish_move(canvas: Canvas, layout: Layout, key: str, before: Spot, after: Spot) -> None:
-    name = channel(canvas)
+def _publish_move(canvas_id: int, layout: Layout, item: Item, before: Spot, after: Spot, seq: int,
+                  related: bool) -> str:
+    """Publish what a move changed; return the same partials for the mover (rendered once each)."""
+    name = f"canvas:{canvas_id}"
+    pieces: list[_Once] = []
     if layout.grid:
         cells = []
         # The cell it enters first: the item then exists twice for a moment rather than not at
@@ -665,13 +835,38 @@ def _publish_move(canvas: Canvas, layout: Layout, key: str, before: Spot, after:
             if spot.row is not None and (spot.row, spot.col) not in cells:
                 cells.append((spot.row, spot.col))
         for cell in cells:
-            live.publish(name, lambda cell=cell: render_cells(canvas, [cell]), key=f"cell:{cell[0]}:{cell[1]}")
+            piece = _Once(lambda cell=cell: render_cells(_canvas_by_id(canvas_id), [cell]))
+            live.publish(name, piece, key=f"cell:{cell[0]}:{cell[1]}")
+            pieces.append(piece)
     else:
-        live.publish(name, lambda: render_item(canvas, key), key=f"item:{key}")
+        piece = _Once(lambda: _render_moved_item(layout, item, seq))
+        live.publish(name, piece, key=f"item:{item.key}")
+        pieces.append(piece)
     if before.in_tray != after.in_tray:
-        live.publish(name, lambda: _tray_partial(canvas), key="tray")
-    if has_relations(canvas):
-        live.publish(name, lambda: render_relations(canvas), key="relations")
+        piece = _Once(lambda: _tray_partial(_canvas_by_id(canvas_id)))
+        live.publish(name, piece, key="tray")
+        pieces.append(piece)
+    if related:
+        # The whole relations layer: rendered after a quiet moment, at most once per interval.
+        live.publish_soon(name, lambda: render_relations(_canvas_by_id(canvas_id)), key="relations")
+    # The history list beside the canvas, likewise (a wave of moves redraws it once per interval).
+    live.publish_soon(name, lambda: render_history_partial(_canvas_by_id(canvas_id)), key="history")
+    return "\n".join(piece() for piece in pieces)
+
+
+def _canvas_by_id(canvas_id: int) -> Canvas:
+    return db.session.get(Canvas, canvas_id)
+
+
+def _render_moved_item(layout: Layout, item: Item, seq: int) -> str:
+    """A moved item of a free canvas from what the move already knows (no query), as a live partial."""
+    item.w, item.h = CHIP[item.kind]
+    if item.placed:
+        item.cx, item.cy = item.placement.x * layout.width, item.placement.y * layout.height
+    inner = current_app.jinja_env.get_template("canvas/_item.html").render(
+        item=item, readonly=False, highlight=(), seq=seq, org_colours=ORG_COLOURS, org_shapes=ORG_SHAPES,
+        default_colour=DEFAULT_COLOUR, place_name=lambda it: place_name(layout, it))
+    return _svg_partial(f"it-{item.key}", inner)
 
 
 def _tray_partial(canvas: Canvas) -> str:
@@ -694,10 +889,18 @@ def undo_last(canvas: Canvas, user) -> Move:
     if last is None:
         raise CanvasError(_("Det finns inget att ångra."))
     layout = layout_of(canvas)
-    key = item_key(last.initiative_id, last.part_id)
-    item = item_on(canvas, key)
+    item = _load_item(canvas, item_key(last.initiative_id, last.part_id))
     spot = Spot(last.from_x, last.from_y, last.from_row, last.from_col)
     return _apply_move(canvas, layout, item, spot, user, undoes=last)
+
+
+LIVE_HISTORY = 10  # as many as the page shows
+
+
+def render_history_partial(canvas: Canvas, limit: int = LIVE_HISTORY) -> str:
+    """The history list as a partial for `#history-list` (the same for every viewer)."""
+    body = render_template("canvas/_history.html", canvas=canvas, history=history(canvas, limit))
+    return f'<hx-partial hx-target="#history-list" hx-swap="outerHTML">{body}</hx-partial>'
 
 
 def history(canvas: Canvas, limit: int = HISTORY) -> list[dict]:

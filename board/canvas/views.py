@@ -5,7 +5,7 @@ bad input a Swedish message with 422 and nothing stored.
 The live region (`#canvas-live`, the SVG) is the same for every viewer; what a viewer may do is
 decided on the server for every request and marked on the page outside the region.
 """
-from flask import Response, abort, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -16,6 +16,7 @@ from board.auth.permissions import login_required, require_login
 from board.canvas import bp, service
 from board.canvas.forms import AccessForm, CanvasForm, LockForm, MoveForm, RelationForm, SnapshotForm
 from board.extensions import db
+from board.forms import clean_text
 from board.web import is_partial
 
 
@@ -61,7 +62,7 @@ def _refuse(canvas, message: str, status: int = 422):
     """A change that could not be made: the message beside the canvas (htmx) or on the page."""
     if _hx():
         return _status(message, error=True, status=status)
-    return _page(canvas, status=status, error=message)
+    return _page(service.get_canvas_or_404(canvas.id), status=status, error=message)
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -125,30 +126,32 @@ def region(canvas_id: int):
 
 # --- moving ------------------------------------------------------------------------------------
 
-def _moved_pieces(canvas, record) -> str:
-    """The pieces a move changed, for the mover's own page (everyone else gets them live)."""
-    layout = service.layout_of(canvas)
-    key = service.item_key(record.initiative_id, record.part_id)
-    pieces = []
-    if layout.grid:
-        cells = []
-        for row, col in ((record.to_row, record.to_col), (record.from_row, record.from_col)):
-            if row is not None and (row, col) not in cells:
-                cells.append((row, col))
-        pieces.append(service.render_cells(canvas, cells))
-    else:
-        pieces.append(service.render_item(canvas, key))
-    was_tray = record.from_x is None and record.from_row is None
-    now_tray = record.to_x is None and record.to_row is None
-    if was_tray != now_tray:
-        pieces.append(service._tray_partial(canvas))
-    return "\n".join(pieces)
+def _moved_message(record) -> str:
+    return _("%(item)s: %(place)s.", item=record.item_name, place=record.place)
 
 
-def _moved_message(canvas, record) -> str:
-    layout = service.layout_of(canvas)
-    to = service.where(layout, record.to_x, record.to_y, record.to_row, record.to_col)
-    return _("%(item)s: %(place)s.", item=record.item_name, place=to)
+def _moved(message: str, record, extra: str = "") -> Response:
+    """The mover's answer: the status line and the partials the move published, as rendered for the
+    live event (once per move), without the page's context processors."""
+    status = current_app.jinja_env.get_template("canvas/_status.html").render(message=message, error=False)
+    return make_response(status + record.pieces + extra)
+
+
+# A move's fields as MoveForm checks them: name, longest, message, required. A move is the hot path,
+# so it reads them without building the form (CSRFProtect has checked the token for every POST).
+_MOVE_FIELDS = (("item", 20, "Välj ett objekt.", True), ("target", 120, "Välj vart objektet ska flyttas.", True),
+                ("x", 40, "Platsen måste anges med två tal.", False),
+                ("y", 40, "Platsen måste anges med två tal.", False))
+
+
+def _move_input() -> tuple[dict, list[str]]:
+    values, errors = {}, []
+    for name, longest, message, required in _MOVE_FIELDS:
+        value = clean_text(request.form.get(name) or "")
+        if (required and not value) or len(value) > longest:
+            errors.append(_(message))
+        values[name] = value or None
+    return values, errors
 
 
 @bp.post("/canvases/<int:canvas_id>/move")
@@ -156,19 +159,19 @@ def move(canvas_id: int):
     """Move an item (drag, arrow keys, click-then-click or the "Flytta till" menu).
 
     :raise 403: the viewer may not move on this canvas. Bad input: 422, nothing stored."""
-    canvas = load_canvas(canvas_id)
+    canvas = service.canvas_ref_or_404(canvas_id)  # a plain row: the move is the hot path
     if not service.can_move(canvas, current_user):
-        abort(403)
-    form = MoveForm()
-    if not form.validate_on_submit():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _refuse(canvas, message or _("Välj vart objektet ska flyttas."))
+        # As load_canvas: 401 for someone who may not even look at it.
+        abort(403 if service.can_view(canvas, current_user, participants.current_token()) else 401)
+    data, errors = _move_input()
+    if errors:
+        return _refuse(canvas, " ".join(errors))
     try:
-        record = service.move(canvas, form.item.data, form.target.data, current_user, form.x.data, form.y.data)
+        record = service.move(canvas, data["item"], data["target"], current_user, data["x"], data["y"])
     except service.CanvasError as problem:
         return _refuse(canvas, str(problem))
     if _hx():
-        return _status(_moved_message(canvas, record), extra=_moved_pieces(canvas, record))
+        return _moved(_moved_message(record), record)
     return _back(canvas, f"#it-{service.item_key(record.initiative_id, record.part_id)}")
 
 
@@ -185,15 +188,9 @@ def undo(canvas_id: int):
     except service.CanvasError as problem:
         return _refuse(canvas, str(problem))
     if _hx():
-        message = _("Ångrat. %(moved)s", moved=_moved_message(canvas, record))
-        return _status(message, extra=_moved_pieces(canvas, record) + _history_partial(canvas))
+        message = _("Ångrat. %(moved)s", moved=_moved_message(record))
+        return _moved(message, record, extra=service.render_history_partial(canvas))
     return _back(canvas, "#history")
-
-
-def _history_partial(canvas) -> str:
-    body = render_template("canvas/_history.html", canvas=canvas, history=service.history(canvas),
-                           can_move=service.can_move(canvas, current_user))
-    return f'<hx-partial hx-target="#history-list" hx-swap="outerHTML">{body}</hx-partial>'
 
 
 @bp.get("/canvases/<int:canvas_id>/history")

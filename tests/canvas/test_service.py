@@ -285,15 +285,15 @@ def test_a_move_publishes_only_the_changed_item_or_cells_to_the_canvas_channel(a
     key = f"i{_initiative('studentcoacher').id}"
     service.move(goals, key, "point", member, 0.5, 0.5)
     events = broker.events_after(f"canvas:{goals.id}@sv", start)
-    assert [e.key for e in events] == [f"item:{key}", "tray"] or \
-        [e.key for e in events] == [f"item:{key}", "tray", "relations"]
+    assert [e.key for e in events] == [f"item:{key}", "tray", "history"] or \
+        [e.key for e in events] == [f"item:{key}", "tray", "relations", "history"]
     assert events[0].html is None or f'hx-target="#it-{key}"' in events[0].html
     start = broker.latest_id()
     part = f"p{_part('studentcoacher', 1).id}"
     service.move(levers, part, "cell:2:2", member)
     service.move(levers, part, "cell:3:0", member)
     keys = [e.key for e in broker.events_after(f"canvas:{levers.id}@sv", start)]
-    assert keys == ["cell:2:2", "tray", "cell:3:0", "cell:2:2"]
+    assert keys == ["cell:2:2", "tray", "history", "cell:3:0", "cell:2:2", "history"]
 
 
 def test_the_readonly_embed_follows_the_canvas_channel(canvases):
@@ -323,3 +323,17 @@ def test_custom_canvases_have_labelled_axes_or_named_rows_and_columns(app, demo,
             service.create_canvas("custom", "X", facilitator, layout=spec)
     with pytest.raises(service.CanvasError, match="namn"):
         service.create_canvas("custom", " ", facilitator, layout={"mode": "free", "x": ["a", "b"]})
+
+
+def test_a_move_sends_the_history_list_to_everyone_following(app, canvases, member):
+    goals = canvases["goals"]
+    broker = app.extensions["live"]
+    broker.listen(f"canvas:{goals.id}@sv")
+    start = broker.latest_id()
+    key = f"i{_initiative('studentcoacher').id}"
+    service.move(goals, key, "zone:goal-all", member)
+    service.move(goals, key, "tray", member)
+    history = [e for e in broker.events_after(f"canvas:{goals.id}@sv", start) if e.key == "history"]
+    assert history and history[-1].html.startswith('<hx-partial hx-target="#history-list" hx-swap="outerHTML">')
+    assert history[-1].html.count("<li") == 2 and "Studentcoacher" in history[-1].html
+    broker.listen(f"canvas:{goals.id}@sv", opened=False)

@@ -198,3 +198,81 @@ def test_the_live_stream_is_open_to_members_only(canvases, as_role):
     response = as_role("anonymous").get(f"/live/canvas:{canvases['goals'].id}")
     assert response.status_code == 401
     assert as_role("anonymous").get("/live/canvas:abc").status_code == 404
+
+
+def _live_events(app, channel: str, start: int):
+    return app.extensions["live"].events_after(channel, start)
+
+
+def test_the_movers_answer_is_the_partial_the_stream_got_rendered_once_at_the_moves_number(
+        app, canvases, as_role, monkeypatch):
+    goals = canvases["goals"]
+    broker = app.extensions["live"]
+    broker.listen(f"canvas:{goals.id}@sv")  # someone follows the canvas in Swedish, as the mover
+    renders = []
+    real = service._render_moved_item
+    monkeypatch.setattr(service, "_render_moved_item", lambda *a: renders.append(a) or real(*a))
+    member, key = as_role("member"), _key("studentcoacher")
+    start = broker.latest_id()
+    for x in ("0.3", "0.4"):
+        body = member.post(f"/canvases/{goals.id}/move", {"item": key, "target": "point", "x": x, "y": "0.6"},
+                           htmx=True).get_data(as_text=True)
+    assert len(renders) == 2  # once per move, for the stream and the mover together
+    events = [e for e in _live_events(app, f"canvas:{goals.id}@sv", start) if e.key == f"item:{key}"]
+    seqs = db.session.scalars(select(Move.seq).order_by(Move.seq)).all()
+    assert [re.search(r'data-seq="(\d+)"', e.html).group(1) for e in events] == [str(s) for s in seqs]
+    assert events[-1].html in body and 'data-x="0.4"' in events[-1].html
+    # Replaying from the start again gives the same events (a reconnecting stream): nothing re-rendered.
+    assert [e.html for e in _live_events(app, f"canvas:{goals.id}@sv", start) if e.key == f"item:{key}"] == \
+        [e.html for e in events] and len(renders) == 2
+    broker.listen(f"canvas:{goals.id}@sv", opened=False)
+
+
+def test_a_move_of_an_item_with_a_relation_redraws_the_lines_others_not(app, canvases, as_role, facilitator):
+    goals = canvases["goals"]
+    CanvasRelation = service.CanvasRelation
+    for r in db.session.scalars(select(CanvasRelation).where(CanvasRelation.canvas_id == goals.id)).all():
+        service.remove_relation(goals, r.id, facilitator)
+    tied, other, loose = _key("studentcoacher"), _key("physical-literacy"), _key("utforskande-spiralen")
+    service.add_relation(goals, tied, other, "", facilitator)
+    broker, member = app.extensions["live"], as_role("member")
+    for key, expect in ((tied, True), (other, True), (loose, False)):
+        start = broker.latest_id()
+        member.post(f"/canvases/{goals.id}/move", {"item": key, "target": "point", "x": "0.5", "y": "0.5"},
+                    htmx=True)
+        keys = [e.key for e in _live_events(app, f"canvas:{goals.id}@sv", start)]
+        assert ("relations" in keys) is expect, (key, keys)
+
+
+def test_undo_answers_with_the_cells_and_the_history_and_is_kept_as_a_move(canvases, as_role):
+    levers, member = canvases["levers"], as_role("member")
+    key = _key("studentcoacher", 1)
+    member.post(f"/canvases/{levers.id}/move", {"item": key, "target": "cell:1:1"}, htmx=True)
+    member.post(f"/canvases/{levers.id}/move", {"item": key, "target": "cell:4:2"}, htmx=True)
+    response = member.post(f"/canvases/{levers.id}/undo", {}, htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Ångrat." in body
+    assert 'hx-target="#cell-1-1"' in body and 'hx-target="#cell-4-2"' in body and 'id="history-list"' in body
+    moves = db.session.scalars(select(Move).order_by(Move.seq)).all()
+    assert [(m.kind, m.undone, m.undoes_seq, m.to_row, m.to_col) for m in moves] == [
+        ("move", False, None, 1, 1), ("move", True, None, 4, 2), ("undo", False, 2, 1, 1)]
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"item": "KEY", "target": "point", "x": "1" * 41, "y": "0"}, "Platsen måste anges med två tal."),
+    ({"item": "", "target": ""}, "Välj ett objekt. Välj vart objektet ska flyttas."),
+    ({"item": "p" + "1" * 30, "target": "tray"}, "Välj ett objekt."),
+])
+def test_move_fields_are_checked_as_the_form_does_without_building_it(canvases, as_role, data, message):
+    data = {k: (_key("studentcoacher") if v == "KEY" else v) for k, v in data.items()}
+    response = as_role("member").post(f"/canvases/{canvases['goals'].id}/move", data, htmx=True)
+    assert response.status_code == 422 and message in response.get_data(as_text=True) and _moves() == 0
+
+
+def test_a_move_on_an_unknown_canvas_is_404_and_a_viewer_who_may_not_move_gets_403(canvases, as_role, facilitator):
+    member = as_role("member")
+    assert member.post("/canvases/999999/move", {"item": "i1", "target": "tray"}, htmx=True).status_code == 404
+    service.set_access(canvases["goals"], "locked", facilitator)
+    response = member.post(f"/canvases/{canvases['goals'].id}/move",
+                           {"item": _key("studentcoacher"), "target": "tray"}, htmx=True)
+    assert response.status_code == 403 and _moves() == 0
