@@ -264,6 +264,45 @@
     }
   });
 
+  // --- heat-map filters on the map --------------------------------------------------------------
+  // The gaps panel's filters (organisation, initiative, status) count only the matching items in
+  // the table (server) and here on the live map: others fade, and each cell's count and heat
+  // colour are those of the matching items. Re-applied after every swap (a move redraws cells).
+  var HEAT = ["heat-0", "heat-1", "heat-2", "heat-3", "heat-4"];
+  function heatOf(n) { return n === 0 ? 0 : n === 1 ? 1 : n <= 3 ? 2 : n <= 7 ? 3 : 4; }
+  function applyFilters() {
+    var s = svg(), org = document.getElementById("gap-municipality");
+    if (!s || !org) return;
+    var initiative = document.getElementById("gap-initiative"), state = document.getElementById("gap-status");
+    var chosen = initiative && initiative.selectedOptions[0];
+    var wantInitiative = chosen ? chosen.getAttribute("data-initiative-id") || "" : "";
+    var wantStatus = state ? state.value : "";
+    function matches(el) {
+      if (org.value && (" " + el.getAttribute("data-orgs") + " ").indexOf(" " + org.value + " ") < 0) return false;
+      if (wantInitiative && el.getAttribute("data-initiative-id") !== wantInitiative) return false;
+      return !wantStatus || el.classList.contains("status-" + wantStatus);
+    }
+    var filtered = !!(org.value || wantInitiative || wantStatus);
+    s.querySelectorAll(".cell").forEach(function (cell) {
+      var n = 0;
+      cell.querySelectorAll(".item").forEach(function (el) {
+        var ok = matches(el);
+        if (ok) n++;
+        el.classList.toggle("is-filtered-out", !ok);
+      });
+      HEAT.forEach(function (c) { cell.classList.remove(c); });
+      cell.classList.add(HEAT[heatOf(n)]);
+      var count = cell.querySelector(".cell-count");
+      if (count) count.textContent = String(n);
+    });
+    page.classList.toggle("is-filtered", filtered);
+  }
+  document.addEventListener("change", function (evt) {
+    if (evt.target.closest && evt.target.closest(".gap-filters")) applyFilters();
+  });
+  document.addEventListener("htmx:after:swap", applyFilters);
+  applyFilters();
+
   // --- tools ---------------------------------------------------------------------------------
   var heat = document.getElementById("heat-toggle");
   if (heat) {

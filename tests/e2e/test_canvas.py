@@ -99,6 +99,16 @@ def test_keyboard_only_and_click_then_click_moves_on_the_grid_and_a_snapshot_com
     page.get_by_role("button", name="Visa värmekarta").click()
     expect(page.locator("#canvas-page")).to_have_class(re.compile("show-heat"))
     expect(page.locator(".gap-summary")).to_contain_text("tomma rutor")
+    # The filters apply to the map too: only potential parts count, existing ones fade.
+    page.select_option("#gap-status", "potential")
+    expect(page.locator("#canvas-page")).to_have_class(re.compile("is-filtered"))
+    existing = page.locator("#canvas-svg .item.status-existing").count()
+    expect(page.locator("#canvas-svg .item.status-existing.is-filtered-out")).to_have_count(existing)
+    expect(page.locator("#canvas-svg .item.status-potential.is-filtered-out")).to_have_count(0)
+    expect(page.locator("#cell-1-1 .cell-count")).to_have_text(
+        str(page.locator("#cell-1-1 .item.status-potential").count()))
+    page.select_option("#gap-status", "")
+    expect(page.locator("#canvas-svg .item.is-filtered-out")).to_have_count(0)
 
     # Compare with the snapshot: both moved items are listed and highlighted.
     page.goto(canvas_url)
@@ -115,6 +125,7 @@ def test_keyboard_only_and_click_then_click_moves_on_the_grid_and_a_snapshot_com
     expect(watcher.locator(f"#it-{other}")).to_have_count(0)  # back in the tray
     expect(watcher.locator(f"#tray-{other}")).to_be_visible()
     expect(page.locator("#history-list li")).to_have_count(4)
+    expect(watcher.locator("#history-list li")).to_have_count(4)  # the history follows live
     axe_check(page)
 
 
