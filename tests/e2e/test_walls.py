@@ -31,7 +31,8 @@ def test_two_browsers_on_one_wall_see_each_other_live_without_losing_typed_text(
 
     note = second.locator(".note", has_text="Fokusera på de <b>yngsta</b>")
     expect(note).to_be_visible()  # arrived live, escaped
-    first_note = first.locator(".note", has_text="Fokusera på de")
+    # Exactly this note: the feedback tests' open answers land on the same initiative's wall.
+    first_note = first.locator(".note", has_text="Fokusera på de <b>yngsta</b>")
     expect(first_note.get_by_role("button", name="Ändra")).to_be_visible()  # the author's own controls
     expect(note.get_by_role("button", name="Ändra")).to_have_count(0)  # nobody else's
 
