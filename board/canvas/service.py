@@ -898,9 +898,47 @@ LIVE_HISTORY = 10  # as many as the page shows
 
 
 def render_history_partial(canvas: Canvas, limit: int = LIVE_HISTORY) -> str:
-    """The history list as a partial for `#history-list` (the same for every viewer)."""
-    body = render_template("canvas/_history.html", canvas=canvas, history=history(canvas, limit))
+    """The history list as a partial for `#history-list` (the same for every viewer). Read as plain
+    rows and rendered without the page's context: it goes out live after moves."""
+    body = current_app.jinja_env.get_template("canvas/_history.html").render(history=history_rows(canvas, limit))
     return f'<hx-partial hx-target="#history-list" hx-swap="outerHTML">{body}</hx-partial>'
+
+
+@cache
+def _history_statements() -> dict:
+    from board.auth.models import User
+
+    m, u, i, pt = Move.__table__, User.__table__, Initiative.__table__, Part.__table__
+    moves = select(m.c.seq, m.c.kind, m.c.undone, m.c.at, m.c.initiative_id, m.c.part_id, m.c.from_x, m.c.from_y,
+                   m.c.from_row, m.c.from_col, m.c.to_x, m.c.to_y, m.c.to_row, m.c.to_col,
+                   u.c.name.label("user_name"), u.c.email.label("user_email")) \
+        .select_from(m.outerjoin(u, u.c.id == m.c.user_id)).where(m.c.canvas_id == bindparam("canvas")) \
+        .order_by(m.c.seq.desc()).limit(bindparam("limit"))
+    initiatives = select(i.c.id, i.c.name).where(i.c.id.in_(bindparam("ids", expanding=True)))
+    parts = select(pt.c.id, pt.c.n, pt.c.question, i.c.name).select_from(pt.join(i, i.c.id == pt.c.initiative_id)) \
+        .where(pt.c.id.in_(bindparam("ids", expanding=True)))
+    return {"moves": moves, "initiatives": initiatives, "parts": parts}
+
+
+def history_rows(canvas: Canvas, limit: int = HISTORY) -> list[dict]:
+    """As `history`, from plain rows (names as the canvas draws them)."""
+    statements = _history_statements()
+    moves = db.session.execute(statements["moves"], {"canvas": canvas.id, "limit": limit}).all()
+    names = {}
+    initiative_ids = {r.initiative_id for r in moves if r.initiative_id is not None}
+    part_ids = {r.part_id for r in moves if r.part_id is not None}
+    if initiative_ids:
+        for row in db.session.execute(statements["initiatives"], {"ids": list(initiative_ids)}):
+            names[f"i{row.id}"] = row.name
+    if part_ids:
+        for row in db.session.execute(statements["parts"], {"ids": list(part_ids)}):
+            names[f"p{row.id}"] = _("%(initiative)s, del %(n)s: %(question)s", initiative=row.name, n=row.n,
+                                    question=short(row.question, 90))
+    layout = layout_of(canvas)
+    return [{"move": m, "who": m.user_name or m.user_email or _("okänd"),
+             "what": names.get(item_key(m.initiative_id, m.part_id), "?"),
+             "from": where(layout, m.from_x, m.from_y, m.from_row, m.from_col),
+             "to": where(layout, m.to_x, m.to_y, m.to_row, m.to_col)} for m in moves]
 
 
 def history(canvas: Canvas, limit: int = HISTORY) -> list[dict]:

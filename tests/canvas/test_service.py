@@ -337,3 +337,16 @@ def test_a_move_sends_the_history_list_to_everyone_following(app, canvases, memb
     assert history and history[-1].html.startswith('<hx-partial hx-target="#history-list" hx-swap="outerHTML">')
     assert history[-1].html.count("<li") == 2 and "Studentcoacher" in history[-1].html
     broker.listen(f"canvas:{goals.id}@sv", opened=False)
+
+
+def test_the_live_history_reads_the_same_as_the_pages(app, canvases, member):
+    levers = canvases["levers"]
+    part = f"p{_part('studentcoacher', 1).id}"
+    service.move(levers, part, "cell:1:1", member)
+    service.move(levers, part, "cell:4:2", member)
+    service.undo_last(levers, member)
+    plain = [(h["move"].seq, h["move"].kind, h["move"].undone, h["who"], h["what"], h["from"], h["to"])
+             for h in service.history_rows(levers)]
+    orm = [(h["move"].seq, h["move"].kind, h["move"].undone, h["who"], h["what"], h["from"], h["to"])
+           for h in service.history(levers)]
+    assert plain == orm and len(plain) == 3
