@@ -217,14 +217,16 @@ def test_the_movers_answer_is_the_partial_the_stream_got_rendered_once_at_the_mo
     for x in ("0.3", "0.4"):
         body = member.post(f"/canvases/{goals.id}/move", {"item": key, "target": "point", "x": x, "y": "0.6"},
                            htmx=True).get_data(as_text=True)
-    assert len(renders) == 2  # once per move, for the stream and the mover together
+    # Once per move and language followed (with Redis: every language), the mover's answer included.
+    followed = [lang for lang in app.config["LANGUAGES"] if broker.listening(f"canvas:{goals.id}@{lang}")]
+    assert "sv" in followed and len(renders) == 2 * len(followed)
     events = [e for e in _live_events(app, f"canvas:{goals.id}@sv", start) if e.key == f"item:{key}"]
     seqs = db.session.scalars(select(Move.seq).order_by(Move.seq)).all()
     assert [re.search(r'data-seq="(\d+)"', e.html).group(1) for e in events] == [str(s) for s in seqs]
     assert events[-1].html in body and 'data-x="0.4"' in events[-1].html
     # Replaying from the start again gives the same events (a reconnecting stream): nothing re-rendered.
     assert [e.html for e in _live_events(app, f"canvas:{goals.id}@sv", start) if e.key == f"item:{key}"] == \
-        [e.html for e in events] and len(renders) == 2
+        [e.html for e in events] and len(renders) == 2 * len(followed)
     broker.listen(f"canvas:{goals.id}@sv", opened=False)
 
 
