@@ -43,6 +43,7 @@ from feedback import (  # noqa: E402  (bench/feedback.py: the server and helpers
     log,
     make_app,
     pct,
+    quiet_gc,
     raise_nofile,
     serve,
 )
@@ -241,6 +242,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    quiet_gc()
     raise_nofile()
     if args.serve:
         with serve() as (url, _master):
