@@ -596,22 +596,28 @@ def _publish_dots(note: Note, before: list[int], after: list[int]) -> None:
 
 # --- reading the board -----------------------------------------------------------------------
 
+def _counts(wall: Wall, ids: list[int]) -> tuple[dict[int, Counter], DotVote | None, Counter]:
+    """Reactions per kind and dots of the current vote for the notes `ids` (the board or one note)."""
+    reactions: dict[int, Counter] = defaultdict(Counter)
+    dots: Counter = Counter()
+    vote = current_vote(wall)
+    if not ids:
+        return reactions, vote, dots
+    for note_id, kind, count in db.session.execute(
+            select(Reaction.note_id, Reaction.kind, func.count()).where(Reaction.note_id.in_(ids))
+            .group_by(Reaction.note_id, Reaction.kind)):
+        reactions[note_id][kind] = count
+    if vote is not None:
+        dots.update(dict(db.session.execute(select(Dot.note_id, func.count()).where(
+            Dot.vote_id == vote.id, Dot.note_id.in_(ids)).group_by(Dot.note_id)).all()))
+    return reactions, vote, dots
+
+
 def board_context(wall: Wall) -> dict:
     """Everything the board shows, the same for every viewer."""
     notes = db.session.scalars(select(Note).where(
         Note.wall_id == wall.id, Note.deleted_at.is_(None), Note.hidden.is_(False)).order_by(Note.id)).all()
-    ids = [n.id for n in notes]
-    reactions: dict[int, Counter] = defaultdict(Counter)
-    if ids:
-        for note_id, kind, count in db.session.execute(
-                select(Reaction.note_id, Reaction.kind, func.count()).where(Reaction.note_id.in_(ids))
-                .group_by(Reaction.note_id, Reaction.kind)):
-            reactions[note_id][kind] = count
-    vote = current_vote(wall)
-    dots: Counter = Counter()
-    if vote is not None:
-        dots.update(dict(db.session.execute(select(Dot.note_id, func.count()).where(Dot.vote_id == vote.id)
-                                            .group_by(Dot.note_id)).all()))
+    reactions, vote, dots = _counts(wall, [n.id for n in notes])
     replies = defaultdict(list)
     top = []
     for note in notes:
@@ -714,17 +720,7 @@ def note_context(wall: Wall, note: Note) -> dict:
     replies = defaultdict(list)
     replies[note.id] = db.session.scalars(select(Note).where(
         Note.parent_id == note.id, Note.deleted_at.is_(None), Note.hidden.is_(False)).order_by(Note.id)).all()
-    ids = [note.id] + [r.id for r in replies[note.id]]
-    reactions: dict[int, Counter] = defaultdict(Counter)
-    for note_id, kind, count in db.session.execute(
-            select(Reaction.note_id, Reaction.kind, func.count()).where(Reaction.note_id.in_(ids))
-            .group_by(Reaction.note_id, Reaction.kind)):
-        reactions[note_id][kind] = count
-    vote = current_vote(wall)
-    dots: Counter = Counter()
-    if vote is not None:
-        dots[note.id] = db.session.scalar(select(func.count(Dot.id)).where(
-            Dot.vote_id == vote.id, Dot.note_id == note.id)) or 0
+    reactions, vote, dots = _counts(wall, [note.id] + [r.id for r in replies[note.id]])
     return {"wall": wall, "note": note, "replies": replies, "reactions": reactions, "dots": dots, "vote": vote,
             "reaction_kinds": REACTIONS, "now": utcnow(), "edit_window": EDIT_WINDOW}
 
