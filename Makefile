@@ -14,7 +14,7 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/*.po)
 HTMX_DIR := static/vendor/htmx
 # One gevent worker holds thousands of idle SSE streams; a short graceful timeout so that a
 # SIGTERM does not wait 30 s for open streams (PITFALLS §9).
-GUNICORN := $(BIN)/gunicorn -k gevent -w 1 --worker-connections 10000 --graceful-timeout 3 --timeout 60 --no-control-socket
+GUNICORN := $(BIN)/gunicorn -c python:board.serving -k gevent -w 1 --worker-connections 10000 --graceful-timeout 3 --timeout 60 --no-control-socket
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1

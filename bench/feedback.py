@@ -138,7 +138,8 @@ def serve(worker_connections: int = 20000, extra_env: dict | None = None, wsgi: 
     port = free_port()
     logfile = open(home / "server.log", "w")
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-k", "gevent", "-w", "1", "--worker-connections", str(worker_connections),
+        [str(BIN / "gunicorn"), "-c", "python:board.serving", "-k", "gevent", "-w", "1",
+         "--worker-connections", str(worker_connections),
          "--graceful-timeout", "3", "--timeout", "60", "--no-control-socket", "-b", f"127.0.0.1:{port}",
          wsgi], cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

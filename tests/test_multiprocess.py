@@ -38,7 +38,8 @@ def two_servers(app, demo, tmp_path):
         port = _free_port()
         log = open(tmp_path / f"{name}.log", "w")
         servers.append((subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-k", "gevent", "-w", "1", "--graceful-timeout", "1",
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:board.serving", "-k", "gevent", "-w", "1",
+             "--graceful-timeout", "1",
              "--no-control-socket", "-b", f"127.0.0.1:{port}", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log))
         urls.append(f"http://127.0.0.1:{port}")

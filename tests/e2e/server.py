@@ -44,7 +44,8 @@ def running_server(home: Path, **extra_env: str):
           "--organisation", "eskilstuna", stdin=MEMBER[1] + "\n")
     with open(home / "server.log", "w") as log:
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-k", "gevent", "-w", "1", "--graceful-timeout", "1", "--no-control-socket",
+            [str(BIN / "gunicorn"), "-c", "python:board.serving", "-k", "gevent", "-w", "1", "--graceful-timeout", "1",
+             "--no-control-socket",
              "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
