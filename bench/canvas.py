@@ -12,6 +12,8 @@ server's database: run it from the same checkout with the same DATABASE_URL (and
 2. --viewers streams follow `canvas:<id>`;
 3. --editors editors each move their own part --rate times a second for --seconds (each waits
    for the answer before its next move: a drag is one request), with htmx's headers, as a browser;
+   people are not in step, so editor n starts n/E of an interval after the first (evenly spread);
+   --lockstep starts them all at once, so that 20 moves arrive together every interval (worst case);
 4. per move: the answer's latency, and the time until every viewer's stream showed that move or a
    later one of the same item (a stream that falls behind gets bursts collapsed per item);
 5. moves stored in canvas_move are counted: lost = acknowledged - stored.
@@ -135,9 +137,9 @@ async def viewer(n: int, http, url: str, canvas_id: int, run: Run, stop: asyncio
 
 
 async def editor(http, url: str, canvas_id: int, key: str, token: str, rate: float, seconds: float,
-                 run: Run) -> None:
+                 run: Run, phase: float = 0.0) -> None:
     interval = 1 / rate
-    start = time.perf_counter()
+    start = time.perf_counter() + phase * interval
     i = 0
     while True:
         due = start + i * interval
@@ -181,8 +183,10 @@ async def main_async(args, url: str, fixture: dict) -> Run:
         try:
             tokens = await asyncio.gather(*(login(s, url, e) for s, e in zip(sessions, fixture["editors"])))
             bench.log(f"{args.viewers} viewers following canvas {fixture['canvas']}; {len(sessions)} editors moving")
-            await asyncio.gather(*(editor(s, url, fixture["canvas"], key, token, args.rate, args.seconds, run)
-                                   for s, key, token in zip(sessions, fixture["keys"], tokens)))
+            n = len(sessions)
+            await asyncio.gather(*(editor(s, url, fixture["canvas"], key, token, args.rate, args.seconds, run,
+                                          0.0 if args.lockstep else k / n)
+                                   for k, (s, key, token) in enumerate(zip(sessions, fixture["keys"], tokens))))
             await asyncio.sleep(2)  # the last moves reach the streams
         finally:
             for s in sessions:
@@ -202,6 +206,8 @@ def parse_args(argv=None):
     parser.add_argument("--viewers", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rate", type=float, default=5, help="moves per second per editor")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="all editors move at the same instants (default: spread evenly over an interval)")
     args = parser.parse_args(argv)
     if not args.url and not args.serve:
         parser.error("give --url or --serve")
@@ -225,6 +231,7 @@ def report(args, run: Run, stored: int, elapsed: float) -> dict:
 def main(argv=None) -> None:
     args = parse_args(argv)
     bench.raise_nofile()
+    bench.quiet_gc()
 
     def go(url: str) -> dict:
         app = bench.make_app()
