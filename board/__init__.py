@@ -85,9 +85,11 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 def init_blueprints(app: Flask) -> None:
     from board import live
+    from board.audit import bp as audit_bp
     from board.auth import bp as auth_bp
     from board.canvas import bp as canvas_bp
     from board.feedback import bp as feedback_bp
+    from board.pages import bp as pages_bp
     from board.portfolio import bp as portfolio_bp
     from board.walls import bp as walls_bp
 
@@ -97,6 +99,8 @@ def init_blueprints(app: Flask) -> None:
     app.register_blueprint(walls_bp)
     app.register_blueprint(canvas_bp)
     app.register_blueprint(live.bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(pages_bp)
 
 
 def init_cli(app: Flask) -> None:

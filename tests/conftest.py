@@ -55,8 +55,16 @@ def _empty_tables() -> None:
         quoted = ", ".join(f'"{t}"' for t in tables)
         db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
     else:
+        # The audit log refuses DELETE (board/audit/models.py); on SQLite no setting can switch a
+        # trigger off, so the tests lift the guard around the wipe and put it back.
+        from board.audit.models import SQLITE_GUARD, SQLITE_UNGUARD
+
+        for statement in SQLITE_UNGUARD:
+            db.session.execute(text(statement))
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
+        for statement in SQLITE_GUARD:
+            db.session.execute(text(statement))
     db.session.commit()
 
 

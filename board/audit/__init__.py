@@ -1,0 +1,8 @@
+"""The audit log of facilitator actions: `from board import audit; audit.record(...)`."""
+from flask import Blueprint
+
+from board.audit.service import record  # noqa: F401  (the API other features call)
+
+bp = Blueprint("audit", __name__)
+
+from board.audit import views  # noqa: E402,F401  (registers the routes on bp)
