@@ -2,7 +2,6 @@
 
 `create_app` reads like a table of contents: each setup step is a named `init_*` function below.
 """
-import logging
 import os
 
 from flask import Flask
@@ -36,8 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def init_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Logs in text or JSON lines, one per request, and /metrics when configured (board/observability.py)."""
+    from board import observability
+
+    observability.init_logging(app)
 
 
 def init_extensions(app: Flask) -> None:

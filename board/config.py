@@ -48,6 +48,13 @@ def from_environment(instance_path: str) -> dict:
         "LIVE_HEARTBEAT_SECONDS": float(env.get("TAVLAN_LIVE_HEARTBEAT", "15")),
         "LIVE_THROTTLE_MS": float(env.get("TAVLAN_LIVE_THROTTLE_MS", "100")),
         "TEST_HOOKS": env.get("TAVLAN_TEST_HOOKS") == "1",
+        # Operations (board/observability.py, board/backup.py; docs/deployment.md)
+        "LOG_FORMAT": (env.get("TAVLAN_LOG_FORMAT") or env.get("LOG_FORMAT") or "text").lower(),
+        "METRICS_ENABLED": env.get("TAVLAN_METRICS", "0") == "1",
+        "METRICS_TOKEN": env.get("TAVLAN_METRICS_TOKEN") or None,
+        "METRICS_ALLOW": env.get("TAVLAN_METRICS_ALLOW", ""),
+        "BACKUP_DIR": env.get("TAVLAN_BACKUP_DIR") or str(Path(instance_path) / "backups"),
+        "PG_BIN": env.get("TAVLAN_PG_BIN") or None,
     }
 
 

@@ -26,6 +26,7 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
 from board.extensions import db
+from board import observability
 
 log = logging.getLogger(__name__)
 bp = Blueprint("live", __name__)
@@ -480,6 +481,7 @@ def publish(channel: str, html: str | Callable[[], str], key: str | None = None)
             if not callable(html):
                 text = html
             elif live.listening(target):
+        observability.event_published(channel)
                 with force_locale(language):
                     text = html()
             else:

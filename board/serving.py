@@ -21,3 +21,12 @@ def post_worker_init(worker) -> None:
 def pre_request(worker, req) -> None:
     if _pacer is not None:
         _pacer.request_started()
+
+
+def child_exit(server, worker) -> None:
+    """With several workers, /metrics sums all of them (PROMETHEUS_MULTIPROC_DIR): forget the open
+    streams of a worker that has exited, so the gauge counts only live ones (docs/deployment.md)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
