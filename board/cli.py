@@ -215,8 +215,44 @@ def _seed_walls() -> None:
         walls.wall_for_initiative(initiative)
 
 
+@click.command("backup")
+@click.option("--output", "output", type=click.Path(file_okay=False), default=None,
+              help="Directory for the backup file (default: TAVLAN_BACKUP_DIR, else instance/backups).")
+def backup_command(output: str | None):
+    """Back up the database while the server runs: SQLite with its backup API, PostgreSQL with
+    pg_dump (custom format). Prints the path of the file written (mode 0600: it holds personal data)."""
+    from board import backup
+
+    config = current_app.config
+    try:
+        path = backup.backup(config["SQLALCHEMY_DATABASE_URI"], output or config["BACKUP_DIR"], config.get("PG_BIN"))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(str(path))
+
+
+@click.command("restore-backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_backup_command(file: str, yes: bool):
+    """Replace ALL content of the database with a backup made by `backup`. Stop the server first
+    (systemctl stop tavlan), restore, run `db upgrade`, start it again (docs/deployment.md)."""
+    from board import backup
+
+    config = current_app.config
+    if not yes:
+        click.confirm(f"Replace everything in the database with {file}?", abort=True)
+    try:
+        backup.restore(config["SQLALCHEMY_DATABASE_URI"], file, config.get("PG_BIN"))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {file}. Next: flask --app wsgi db upgrade (if the backup is older than this version).")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(portfolio_cli)
     app.cli.add_command(sessions_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_backup_command)
