@@ -25,8 +25,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, request, strea
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
-from board.extensions import db
 from board import observability
+from board.extensions import db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("live", __name__)
@@ -470,6 +470,7 @@ def publish(channel: str, html: str | Callable[[], str], key: str | None = None)
     """
     try:
         live = broker()
+        observability.event_published(channel)
         languages = current_app.config.get("LANGUAGES") or ()
         if not languages:
             return live.publish(channel, html() if callable(html) else html, key)
@@ -481,7 +482,6 @@ def publish(channel: str, html: str | Callable[[], str], key: str | None = None)
             if not callable(html):
                 text = html
             elif live.listening(target):
-        observability.event_published(channel)
                 with force_locale(language):
                     text = html()
             else:
