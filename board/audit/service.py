@@ -1,20 +1,24 @@
 """Record facilitator actions, and read them back for the audit page."""
+import re
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from board.audit.models import AuditEntry
 from board.extensions import db
 
 CLI_LABEL = "system (CLI)"
+WEB_LABEL = "anonym besökare"
+# Targets name the container first and what is in it after a slash: "wall:3/note:44".
+_EXACT_TARGET = re.compile(r"[a-z_]+:\d+")
 
 
 def actor_label(user) -> str:
     """The snapshot of who acted: name and e-mail, so the entry still says who after the account is gone."""
     if user is None:
-        return CLI_LABEL
+        return WEB_LABEL if has_request_context() else CLI_LABEL
     name = (getattr(user, "name", "") or "").strip()
     email = getattr(user, "email", "") or ""
     return f"{name} <{email}>" if name else email
@@ -30,7 +34,10 @@ def record(action: str, target: str, summary: str, *, actor=None, details: dict 
     """Add an audit entry to the current database session, without committing.
 
     The caller's commit stores the action and its entry together, or neither. `actor` defaults to
-    the logged-in user; without one (CLI, background jobs) the entry says "system (CLI)".
+    the logged-in user; without one the entry says "system (CLI)" (CLI, background jobs) or
+    "anonym besökare" (a request without login). `target` names the container first and what is in
+    it after a slash ("session:12", "wall:3/note:44"), so filtering on "session:12" finds both.
+    `summary` is Swedish prose stored as it is (the log is a record, not an interface string).
     """
     if actor is None:
         actor = _current_actor()
@@ -44,6 +51,12 @@ def record(action: str, target: str, summary: str, *, actor=None, details: dict 
     ))
 
 
+def record_now(action: str, target: str, summary: str, *, actor=None, details: dict | None = None) -> None:
+    """Record and commit at once, for actions that change nothing else (a download, an export)."""
+    record(action, target, summary, actor=actor, details=details)
+    db.session.commit()
+
+
 def entries(*, action: str | None = None, actor_id: int | None = None, target: str | None = None,
             since: date | None = None, until: date | None = None) -> Select:
     """Entries newest first, filtered; `until` includes the whole day."""
@@ -53,7 +66,11 @@ def entries(*, action: str | None = None, actor_id: int | None = None, target: s
     if actor_id is not None:
         statement = statement.where(AuditEntry.actor_id == actor_id)
     if target:
-        statement = statement.where(AuditEntry.target.contains(target, autoescape=True))
+        if _EXACT_TARGET.fullmatch(target):  # "session:12": that session and what is in it, not session:120
+            statement = statement.where(or_(AuditEntry.target == target,
+                                            AuditEntry.target.startswith(target + "/", autoescape=True)))
+        else:
+            statement = statement.where(AuditEntry.target.contains(target, autoescape=True))
     if since:
         statement = statement.where(AuditEntry.at >= datetime.combine(since, time.min, tzinfo=timezone.utc))
     if until:

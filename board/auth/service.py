@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from board import audit
 from board.auth.models import ROLES, LoginThrottle, User
 from board.extensions import db
 
@@ -39,6 +40,9 @@ def create_user(email: str, password: str, role: str = "member", name: str = "",
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     db.session.add(user)
     try:
+        db.session.flush()
+        audit.record("user.create", f"user:{user.id}", f"Skapade kontot {email} med rollen {role}",
+                     details={"role": role})
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -50,6 +54,9 @@ def set_role(user: User, role: str, organisation=None) -> None:
     """Change a user's role (and organisation, for members)."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}")
+    if user.role != role:
+        audit.record("user.role", f"user:{user.id}", f"Ändrade rollen för {user.email} från {user.role} till {role}",
+                     details={"from": user.role, "to": role})
     user.role = role
     if organisation is not None:
         user.organisation = organisation

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from board import live
+from board import audit, live
 from board.canvas.models import ACCESS, KINDS, Canvas, CanvasRelation, Move, Placement, Snapshot
 from board.extensions import db
 from board.models import utcnow
@@ -965,6 +965,12 @@ def set_access(canvas: Canvas, access: str, user) -> None:
         abort(403)
     if access not in ACCESS:
         raise CanvasError(_("Välj vem som får flytta."))
+    if canvas.access != access:
+        audit.record("canvas.lock" if access == "locked" else "canvas.access", f"canvas:{canvas.id}",
+                     f"Låste kanvasen '{canvas.title}'" if access == "locked"
+                     else f"Öppnade kanvasen '{canvas.title}' för "
+                     + ("alla medlemmar" if access == "members" else "bara facilitatorer"),
+                     actor=user, details={"from": canvas.access, "to": access})
     canvas.access = access
     db.session.commit()
     publish_canvas(canvas)
@@ -981,6 +987,8 @@ def set_item_lock(canvas: Canvas, key: str, locked: bool, user) -> None:
         placement = Placement(canvas_id=canvas.id, **{column.key: item.id})
         db.session.add(placement)
     placement.locked = locked
+    audit.record("canvas.item_lock" if locked else "canvas.item_unlock", f"canvas:{canvas.id}/item:{key}",
+                 f"{'Låste' if locked else 'Låste upp'} ett objekt på kanvasen '{canvas.title}'", actor=user)
     try:
         db.session.commit()
     except IntegrityError:
@@ -1256,6 +1264,7 @@ def initiatives_for_filter(canvas: Canvas) -> list[Initiative]:
 def delete_canvas(canvas: Canvas, user) -> None:
     if not can_manage(canvas, user):
         abort(403)
+    audit.record("canvas.delete", f"canvas:{canvas.id}", f"Raderade kanvasen '{canvas.title}'", actor=user)
     db.session.execute(delete(Canvas).where(Canvas.id == canvas.id))
     db.session.commit()
 

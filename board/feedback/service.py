@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from board import joincodes, live
+from board import audit, joincodes, live
 from board.extensions import db
 from board.feedback import results, wordfilter
 from board.feedback.models import (
@@ -228,6 +228,8 @@ def delete_item(session: FeedbackSession, item: Item) -> None:
     session.items.remove(item)
     for position, other in enumerate(session.items):
         other.position = position
+    audit.record("item.delete", f"session:{session.id}/item:{item.id}",
+                 f"Tog bort punkten '{item.title}' med dess svar ur sessionen '{session.title}'")
     db.session.commit()
     publish(session)
 
@@ -273,6 +275,8 @@ def toggle_results(session: FeedbackSession, item: Item) -> None:
 def toggle_lock(session: FeedbackSession, item: Item) -> None:
     """Stop or allow answering; a locked question keeps its answers."""
     item.locked = not item.locked
+    audit.record("question.lock" if item.locked else "question.unlock", f"session:{session.id}/item:{item.id}",
+                 f"{'Låste' if item.locked else 'Öppnade'} frågan '{item.title}' i sessionen '{session.title}'")
     db.session.commit()
     publish(session)
 
@@ -280,6 +284,8 @@ def toggle_lock(session: FeedbackSession, item: Item) -> None:
 def release_answer(session: FeedbackSession, answer: Answer) -> None:
     """Let an answer the word filter held back through."""
     answer.held = False
+    audit.record("answer.release", f"session:{session.id}/answer:{answer.id}",
+                 f"Släppte igenom ett svar som ordfiltret höll kvar i sessionen '{session.title}'")
     _resync(session, answer)
 
 
@@ -289,6 +295,8 @@ def hide_answer(session: FeedbackSession, answer: Answer, user, hidden: bool = T
     answer.hidden = hidden
     answer.hidden_by_id = user.id if hidden else None
     answer.hidden_at = datetime.now(timezone.utc) if hidden else None
+    audit.record("answer.hide" if hidden else "answer.show", f"session:{session.id}/answer:{answer.id}",
+                 f"{'Dolde' if hidden else 'Visade igen'} ett svar i sessionen '{session.title}'", actor=user)
     _resync(session, answer, user)
 
 
@@ -517,6 +525,10 @@ def moderate(session: FeedbackSession, question: QAQuestion, action: str, user) 
         question.answered = not question.answered
     else:
         raise ValueError(action)
+    if action != "answered":
+        what = {"approve": "Godkände", "hide": "Dolde", "unhide": "Visade igen"}[action]
+        audit.record(f"qa.{action}", f"session:{session.id}/question:{question.id}",
+                     f"{what} en fråga i frågestunden i sessionen '{session.title}'", actor=user)
     _resync(session, question, user)
 
 

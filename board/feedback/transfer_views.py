@@ -5,6 +5,7 @@ import json
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from board import audit
 from board.auth.permissions import facilitator_required
 from board.feedback import bp, exports, service, transfer
 
@@ -27,6 +28,8 @@ def session_export(session_id: int):
     """Download the running order as JSON (no answers, no participants) to import elsewhere."""
     session = service.get_session_or_404(session_id)
     body = json.dumps(transfer.export_session(session), ensure_ascii=False, indent=2) + "\n"
+    audit.record_now("session.export", f"session:{session.id}",
+                     f"Exporterade körschemat för sessionen '{session.title}' som JSON", details={"format": "json"})
     return _download(body, "application/json", exports.download_name(session, "json"))
 
 
@@ -35,7 +38,10 @@ def session_export(session_id: int):
 def answers_csv(session_id: int):
     """Download every answer so far as CSV, one row per answer."""
     session = service.get_session_or_404(session_id)
-    return _download(exports.answers_csv(session), "text/csv", exports.download_name(session, "csv"))
+    body = exports.answers_csv(session)
+    audit.record_now("session.export", f"session:{session.id}",
+                     f"Laddade ner svaren i sessionen '{session.title}' som CSV", details={"format": "csv"})
+    return _download(body, "text/csv", exports.download_name(session, "csv"))
 
 
 @bp.get("/sessions/<int:session_id>/answers.xlsx")
@@ -43,7 +49,10 @@ def answers_csv(session_id: int):
 def answers_xlsx(session_id: int):
     """Download every answer so far as an Excel workbook with a summary sheet."""
     session = service.get_session_or_404(session_id)
-    return _download(exports.answers_xlsx(session), XLSX, exports.download_name(session, "xlsx"))
+    body = exports.answers_xlsx(session)
+    audit.record_now("session.export", f"session:{session.id}",
+                     f"Laddade ner svaren i sessionen '{session.title}' som Excel", details={"format": "xlsx"})
+    return _download(body, XLSX, exports.download_name(session, "xlsx"))
 
 
 @bp.post("/sessions/<int:session_id>/duplicate")

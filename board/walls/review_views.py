@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from board import audit
 from board.auth.forms import EmptyForm
 from board.auth.models import User
 from board.auth.permissions import require_login
@@ -265,6 +266,11 @@ def review_action_done(wall_id: int, action_id: int):
 
 # --- downloads -------------------------------------------------------------------------------
 
+def _exported(wall, label: str, fmt: str) -> None:
+    audit.record_now("wall.export", f"wall:{wall.id}", f"Laddade ner väggen '{wall.title}' som {label}",
+                     details={"format": fmt})
+
+
 def _download(body, mimetype: str, name: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -276,6 +282,7 @@ def _download(body, mimetype: str, name: str) -> Response:
 def export_csv(wall_id: int):
     """Every note and reply as CSV (formula-safe)."""
     wall = load_for_review(wall_id)
+    _exported(wall, "CSV", "csv")
     return _download(exports.notes_csv(wall), "text/csv; charset=utf-8", exports.download_name(wall, "csv"))
 
 
@@ -283,6 +290,7 @@ def export_csv(wall_id: int):
 def export_xlsx(wall_id: int):
     """Every note and reply as an Excel workbook (formula-safe)."""
     wall = load_for_review(wall_id)
+    _exported(wall, "Excel", "xlsx")
     return _download(exports.notes_xlsx(wall),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      exports.download_name(wall, "xlsx"))
@@ -292,5 +300,6 @@ def export_xlsx(wall_id: int):
 def export_markdown(wall_id: int):
     """A Markdown summary by cluster and status, for the meeting notes."""
     wall = load_for_review(wall_id)
+    _exported(wall, "Markdown-sammanfattning", "md")
     return _download(exports.summary_markdown(wall), "text/markdown; charset=utf-8",
                      exports.download_name(wall, "md"))

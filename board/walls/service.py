@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from board import joincodes, live
+from board import audit, joincodes, live
 from board.extensions import db
 from board.models import utcnow
 from board.participants import token_hash
@@ -286,6 +286,11 @@ def delete_note(note: Note, *, token: str | None = None, user=None, reason: str 
     note.deleted_by_id = user.id if _member(user) else None
     note.deleted_reason = (reason or "").strip()[:300]
     _log(note, user, "delete", note.deleted_reason)
+    if _member(user) and user.is_facilitator and not is_author(note, user, token):
+        what = "ett svar på en lapp" if note.parent_id else "en lapp"
+        audit.record("reply.delete" if note.parent_id else "note.delete", f"wall:{wall.id}/note:{note.id}",
+                     f"Tog bort {what} på väggen '{wall.title}'" + (f": {note.deleted_reason}" if note.deleted_reason else ""),
+                     actor=user)
     db.session.commit()
     publish_note(note)
 
@@ -296,6 +301,12 @@ def hide_note(note: Note, user, reason: str = "", hidden: bool = True) -> None:
     note.hidden_by_id = user.id if hidden else None
     note.hidden_reason = reason.strip()[:300] if hidden else ""
     _log(note, user, "hide" if hidden else "unhide", note.hidden_reason)
+    wall = db.session.get(Wall, note.wall_id)
+    kind = "reply" if note.parent_id else "note"
+    what = "ett svar på en lapp" if note.parent_id else "en lapp"
+    audit.record(f"{kind}.{'hide' if hidden else 'show'}", f"wall:{wall.id}/note:{note.id}",
+                 f"{'Dolde' if hidden else 'Visade igen'} {what} på väggen '{wall.title}'"
+                 + (f": {note.hidden_reason}" if note.hidden_reason else ""), actor=user)
     db.session.commit()
     if hidden:
         publish_note(note)
@@ -350,6 +361,9 @@ def set_modes(wall: Wall, *, notes_hidden: bool | None = None, authors_hidden: b
     if authors_hidden is not None:
         wall.authors_hidden = authors_hidden
     if locked is not None:
+        if bool(wall.locked) != bool(locked):
+            audit.record("wall.lock" if locked else "wall.unlock", f"wall:{wall.id}",
+                         f"{'Låste' if locked else 'Öppnade'} väggen '{wall.title}'")
         wall.locked = locked
     db.session.commit()
     publish(wall)
