@@ -90,6 +90,7 @@ def init_blueprints(app: Flask) -> None:
     from board.auth import bp as auth_bp
     from board.canvas import bp as canvas_bp
     from board.feedback import bp as feedback_bp
+    from board.gdpr import bp as gdpr_bp
     from board.pages import bp as pages_bp
     from board.portfolio import bp as portfolio_bp
     from board.walls import bp as walls_bp
@@ -98,6 +99,7 @@ def init_blueprints(app: Flask) -> None:
     app.register_blueprint(portfolio_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(walls_bp)
+    app.register_blueprint(gdpr_bp)
     app.register_blueprint(canvas_bp)
     app.register_blueprint(live.bp)
     app.register_blueprint(audit_bp)

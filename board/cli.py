@@ -21,6 +21,7 @@ from board.canvas import service as canvases
 from board.extensions import db
 from board.feedback import transfer
 from board.feedback.models import FeedbackSession
+from board.gdpr import retention
 from board.portfolio import importer
 from board.portfolio import service as portfolio
 from board.portfolio.models import Organisation
@@ -33,6 +34,7 @@ DEMO_WALL = "Portföljen inför 2025"
 portfolio_cli = AppGroup("portfolio", help="Import and export the portfolio (JSON).")
 sessions_cli = AppGroup("sessions", help="Import and export feedback sessions' running orders (JSON).")
 users_cli = AppGroup("users", help="Manage accounts.")
+retention_cli = AppGroup("retention", help="Anonymise or delete sessions and walls whose retention period is over.")
 
 
 def _load_json(path: str):
@@ -215,6 +217,36 @@ def _seed_walls() -> None:
         walls.wall_for_initiative(initiative)
 
 
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Print what would be removed; change nothing.")
+def retention_run(dry_run: bool):
+    """Anonymise or delete every session and wall whose retention period is over, as its facilitator
+    chose; one line each and a total. Idempotent and without prompts: safe to run from cron (exit 1
+    only when one of them failed; the others are done)."""
+    outcomes, failed = [], 0
+    for kind, thing in retention.expired():
+        label = f"{kind} {thing.id}"
+        try:
+            outcome = retention.apply(kind, thing, dry_run=dry_run)
+        except Exception as error:  # noqa: BLE001  the others still run; cron sees the exit status
+            db.session.rollback()
+            failed += 1
+            click.echo(f"FEL: {label}: {error}", err=True)
+            continue
+        outcomes.append(outcome)
+        click.echo(("(torrkörning) " if dry_run else "") + outcome.line())
+    if not outcomes and not failed:
+        click.echo("Inget har passerat sin gallringstid: inget togs bort.")
+        return
+    sessions = sum(1 for o in outcomes if o.kind == "session")
+    click.echo(f"Totalt: {sessions} sessioner och {len(outcomes) - sessions} väggar "
+               f"{'skulle gallras' if dry_run else 'gallrade'} ({sum(o.removed for o in outcomes)} uppgifter)."
+               + (" Inget ändrades (--dry-run)." if dry_run else ""))
+    if failed:
+        click.echo(f"{failed} misslyckades; se raderna som börjar med FEL.", err=True)
+        sys.exit(1)
+
+
 @click.command("backup")
 @click.option("--output", "output", type=click.Path(file_okay=False), default=None,
               help="Directory for the backup file (default: TAVLAN_BACKUP_DIR, else instance/backups).")
@@ -253,6 +285,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(portfolio_cli)
     app.cli.add_command(sessions_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(retention_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_backup_command)

@@ -48,6 +48,7 @@ def from_environment(instance_path: str) -> dict:
         "LIVE_HEARTBEAT_SECONDS": float(env.get("TAVLAN_LIVE_HEARTBEAT", "15")),
         "LIVE_THROTTLE_MS": float(env.get("TAVLAN_LIVE_THROTTLE_MS", "100")),
         "TEST_HOOKS": env.get("TAVLAN_TEST_HOOKS") == "1",
+        "RETENTION_MONTHS": _retention_months(env.get("TAVLAN_RETENTION_MONTHS")),
         # Operations (board/observability.py, board/backup.py; docs/deployment.md)
         "LOG_FORMAT": (env.get("TAVLAN_LOG_FORMAT") or env.get("LOG_FORMAT") or "text").lower(),
         "METRICS_ENABLED": env.get("TAVLAN_METRICS", "0") == "1",
@@ -56,6 +57,14 @@ def from_environment(instance_path: str) -> dict:
         "BACKUP_DIR": env.get("TAVLAN_BACKUP_DIR") or str(Path(instance_path) / "backups"),
         "PG_BIN": env.get("TAVLAN_PG_BIN") or None,
     }
+
+
+def _retention_months(raw: str | None) -> int:
+    """Months a session or wall keeps its participants' tokens and names (docs/data-protection.md)."""
+    months = int(raw) if raw else 12
+    if not 1 <= months <= 120:
+        raise ValueError("TAVLAN_RETENTION_MONTHS must be between 1 and 120")
+    return months
 
 
 def _sse_config(reconnect_ms: str | None) -> dict | None:
@@ -89,4 +98,6 @@ DEFAULTS = {
     # throttled where they are published (live.publish_soon), so by default it sends at once.
     "LIVE_COALESCE_MS": 0,
     "LIVE_SSE_CONFIG": None,  # e.g. {"reconnectDelay": 100} in tests; rendered into htmx-config
+    # Retention (board/gdpr/retention.py): the default period of sessions and walls, in months.
+    "RETENTION_MONTHS": 12,
 }

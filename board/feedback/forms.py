@@ -3,10 +3,10 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from board.forms import TavlanForm
+from board.forms import RetentionFields, TavlanForm
 
 
-class SessionForm(TavlanForm):
+class SessionForm(RetentionFields, TavlanForm):
     title = StringField(_l("Titel"), validators=[
         DataRequired(_l("Sessionen behöver en titel.")), Length(max=200, message=_l("Högst %(max)d tecken."))])
     held_on = DateField(_l("Datum"), validators=[Optional()],

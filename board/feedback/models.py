@@ -37,6 +37,11 @@ class FeedbackSession(IdMixin, TimestampMixin, db.Model):
     is_template: Mapped[bool] = mapped_column(default=False)
     # Hold answers containing a listed word (board/feedback/wordlists) until a moderator approves.
     word_filter: Mapped[bool] = mapped_column(default=False)
+    # Retention (board/gdpr/retention.py): months after held_on (else created_at), None for the
+    # configured RETENTION_MONTHS; then "anonymise" (tokens and names removed) or "delete".
+    retention_months: Mapped[int | None]
+    retention_action: Mapped[str] = mapped_column(String(10), default="anonymise")
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     initiative = relationship("Initiative")
     items = relationship("Item", back_populates="session", order_by="Item.position",

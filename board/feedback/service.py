@@ -168,11 +168,13 @@ def save_with_fresh_code(build) -> FeedbackSession:
 
 
 def create_session(title: str, held_on=None, initiative=None, pacing="presenter", ask_name=False,
-                   ask_organisation=False, user=None, word_filter=False) -> FeedbackSession:
+                   ask_organisation=False, user=None, word_filter=False, retention_months=None,
+                   retention_action="anonymise") -> FeedbackSession:
     """Create a session with a fresh six-digit join code."""
     return save_with_fresh_code(lambda code: FeedbackSession(
         code=code, title=title, held_on=held_on, initiative=initiative, pacing=pacing, ask_name=ask_name,
-        ask_organisation=ask_organisation, word_filter=word_filter, created_by_id=user.id if user else None))
+        ask_organisation=ask_organisation, word_filter=word_filter, created_by_id=user.id if user else None,
+        retention_months=retention_months, retention_action=retention_action))
 
 
 def update_session(session: FeedbackSession, **values) -> None:
@@ -344,10 +346,13 @@ def _participant_id_statement():
 
 
 def join(session: FeedbackSession, token: str, user=None) -> Participant:
-    """The participant for this browser's token, created on first visit (no account needed)."""
+    """The participant for this browser's token, created on first visit (no account needed).
+    :raise 410: the session's retention period is over and it was anonymised (nobody joins again)."""
     participant = find_participant(session, token)
     if participant is not None:
         return participant
+    if session.anonymised_at is not None:
+        abort(410)
     session_id = session.id
     participant = Participant(session_id=session_id, token_hash=token_hash(token),
                               user_id=user.id if user is not None and user.is_authenticated else None)
@@ -616,6 +621,71 @@ def _carry(wall, row, value, session: FeedbackSession, item: Item, participant: 
         hidden_by=user if row.hidden else None, reason=reason)
     row.wall_note_id = note.id
     return note
+
+
+# --- a participant's own posts ("Mina svar") -------------------------------------------------
+
+def is_open(session: FeedbackSession) -> bool:
+    """Participants take part (and see and delete their own posts) until retention anonymised it."""
+    return session.anonymised_at is None and not session.is_template
+
+
+def describe_answer(item: Item, value) -> str:
+    """An answer as its participant gave it: option texts for choices and rankings, words, text, a value."""
+    if item.kind in ("choice", "ranking"):
+        texts = {o.id: o.text for o in item.options}
+        return ", ".join(texts.get(v, "?") for v in value if isinstance(v, int)) if isinstance(value, list) else ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def own_posts(session: FeedbackSession, participant: Participant | None) -> tuple[list, list]:
+    """This participant's answers, as (item, answer) in running order, and their Q&A questions."""
+    if participant is None:
+        return [], []
+    answers = db.session.execute(
+        select(Item, Answer).join(Answer, Answer.item_id == Item.id)
+        .where(Item.session_id == session.id, Answer.participant_id == participant.id)
+        .order_by(Item.position, Item.id)).all()
+    questions = db.session.execute(
+        select(Item, QAQuestion).join(QAQuestion, QAQuestion.item_id == Item.id)
+        .where(Item.session_id == session.id, QAQuestion.participant_id == participant.id)
+        .order_by(Item.position, QAQuestion.id)).all()
+    return answers, questions
+
+
+def _own(session: FeedbackSession, participant: Participant | None, model, row_id: int):
+    row = db.session.get(model, row_id)
+    if row is None or participant is None or row.participant_id != participant.id \
+            or db.session.get(Item, row.item_id).session_id != session.id:
+        abort(404)  # someone else's, or gone: the same answer, so nothing tells them apart
+    return row
+
+
+def delete_own_answer(session: FeedbackSession, participant: Participant | None, answer_id: int) -> None:
+    """A participant deletes their answer for good, with the note that carried it to a wall; the
+    presenter's results follow. :raise 404: not this participant's answer in this session."""
+    answer = _own(session, participant, Answer, answer_id)
+    removed = walls.remove_note(answer.wall_note_id) if answer.wall_note_id else None
+    session_id = session.id
+    db.session.delete(answer)
+    db.session.commit()
+    publish_counts(session_id)
+    if removed is not None:
+        walls.publish_removed(*removed)
+
+
+def delete_own_question(session: FeedbackSession, participant: Participant | None, question_id: int) -> None:
+    """A participant deletes their Q&A question for good, with its votes and the note that carried it
+    to a wall. :raise 404: not this participant's question in this session."""
+    question = _own(session, participant, QAQuestion, question_id)
+    removed = walls.remove_note(question.wall_note_id) if question.wall_note_id else None
+    db.session.delete(question)
+    db.session.commit()
+    publish(session)
+    if removed is not None:
+        walls.publish_removed(*removed)
 
 
 # --- live ------------------------------------------------------------------------------------

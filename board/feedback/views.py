@@ -71,6 +71,8 @@ def _initiative(key: str | None) -> Initiative | None:
 
 def _session_form(**kwargs) -> SessionForm:
     form = SessionForm(**kwargs)
+    if form.retention_months.data is None and request.method == "GET":
+        form.retention_months.data = current_app.config["RETENTION_MONTHS"]
     form.initiative.choices = _initiative_choices(_("Inget initiativ"))
     return form
 
@@ -83,7 +85,9 @@ def index():
     if form.validate_on_submit():
         session = service.create_session(form.title.data, form.held_on.data, _initiative(form.initiative.data),
                                          form.pacing.data, form.ask_name.data, form.ask_organisation.data,
-                                         current_user, word_filter=form.word_filter.data)
+                                         current_user, word_filter=form.word_filter.data,
+                                         retention_months=form.retention_months.data,
+                                         retention_action=form.retention_action.data)
         return redirect(url_for("feedback.show", session_id=session.id), 303)
     sessions = db.session.scalars(service.sessions_query()).all()
     templates = db.session.scalars(service.sessions_query(templates=True)).all()
@@ -113,7 +117,8 @@ def edit(session_id: int):
         service.update_session(session, title=form.title.data, held_on=form.held_on.data,
                                initiative=_initiative(form.initiative.data), pacing=form.pacing.data,
                                ask_name=form.ask_name.data, ask_organisation=form.ask_organisation.data,
-                               word_filter=form.word_filter.data)
+                               word_filter=form.word_filter.data, retention_months=form.retention_months.data,
+                               retention_action=form.retention_action.data)
         return redirect(url_for("feedback.show", session_id=session.id), 303)
     return render_template("feedback/edit.html", session=session, form=form), \
         422 if request.method == "POST" else 200
@@ -339,6 +344,8 @@ def participant(code: str):
         return redirect(elsewhere, 303)
     if code != session.code:
         return redirect(url_for("feedback.participant", code=session.code), 301)
+    if not service.is_open(session):  # anonymised when its retention period ran out
+        return render_template("gdpr/closed.html", message=_("Sessionen är avslutad och anonymiserad.")), 410
     person, token = _participant(session)
     return _with_cookie(make_response(_participant_page(session, _shown_item(session), person, since=since)), token)
 

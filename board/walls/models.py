@@ -56,6 +56,11 @@ class Wall(IdMixin, TimestampMixin, db.Model):
     authors_hidden: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Retention (board/gdpr/retention.py): months after the last note posted (else creation), None
+    # for the configured RETENTION_MONTHS; then "anonymise" (tokens and names removed) or "delete".
+    retention_months: Mapped[int | None]
+    retention_action: Mapped[str] = mapped_column(String(10), default="anonymise")
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     initiative = relationship("Initiative")
     sections = relationship("Section", back_populates="wall", order_by="Section.position",

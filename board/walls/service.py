@@ -815,3 +815,57 @@ def carry_note(wall: Wall, text: str, *, note_id: int | None = None, session_id:
         note.hidden_reason = reason[:300] if hidden else ""
     db.session.flush()
     return note
+
+
+# --- a participant's own notes ("Mina lappar") ----------------------------------------------
+
+def own_notes(wall: Wall, user=None, token: str | None = None) -> list[Note]:
+    """Every note and reply this device (or member) posted on the wall and has not deleted, oldest
+    first, whatever its age: what they may see and delete of their own."""
+    if _member(user):
+        mine = Note.user_id == user.id
+    elif token:
+        mine = Note.author_token_hash == token_hash(token)
+    else:
+        return []
+    return db.session.scalars(select(Note).where(Note.wall_id == wall.id, Note.deleted_at.is_(None), mine)
+                              .order_by(Note.id)).all()
+
+
+def remove_note(note_id: int) -> tuple[int, int] | None:
+    """Delete a note for good, with its replies, reactions and dots (the database cascades), not
+    committed. Returns (wall id, id of the note to re-send) for `publish_removed` after the commit."""
+    note = db.session.get(Note, note_id)
+    if note is None:
+        return None
+    found = (note.wall_id, note.parent_id or note.id)
+    db.session.execute(delete(Note).where(Note.id == note_id))
+    db.session.expunge(note)
+    return found
+
+
+def publish_removed(wall_id: int, top_id: int) -> None:
+    """After `remove_note`'s commit: everyone's wall drops the note (or re-renders the note whose
+    reply went)."""
+    _touch(wall_id, top_id)
+    _publish_note_event(wall_id, top_id)
+
+
+def erase_own_note(wall: Wall, note_id: int, *, user=None, token: str | None = None) -> None:
+    """The author deletes their note or reply for good, at any time while they can take part; the
+    wall updates for everyone. :raise 404: not this viewer's note on this wall."""
+    note = db.session.get(Note, note_id)
+    if note is None or note.wall_id != wall.id or note.deleted_at is not None or not is_author(note, user, token):
+        abort(404)
+    removed = remove_note(note.id)
+    db.session.commit()
+    publish_removed(*removed)
+
+
+def set_retention(wall: Wall, months: int, action: str) -> None:
+    """How long the wall keeps its posters' tokens and names after its last note, and what happens
+    then ("anonymise" or "delete"; see board/gdpr/retention.py)."""
+    if action not in ("anonymise", "delete") or not 1 <= months <= 120:
+        raise ValueError((months, action))
+    wall.retention_months, wall.retention_action = months, action
+    db.session.commit()
