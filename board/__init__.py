@@ -73,13 +73,15 @@ def _sqlite_pragmas(app: Flask) -> None:
 
     with app.app_context():
         engine = db.engine
+    # A writer waits this long for a lock; then the request gets a 503 (board/web.py), not a hang.
+    busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
 
     @event.listens_for(engine, "connect")
     def set_pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

@@ -24,6 +24,7 @@ import redis
 from flask import Blueprint, Flask, Response, abort, current_app, request, stream_with_context
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
+from sqlalchemy.exc import SQLAlchemyError
 
 from board import observability
 from board.extensions import db
@@ -109,6 +110,10 @@ class Broker(ABC):
 
     def close(self) -> None:
         """Release connections and background work."""
+
+    def alive(self) -> bool:
+        """Whether events published now reach other processes' streams (/healthz)."""
+        return True
 
     def listen(self, channel: str, opened: bool = True) -> None:
         """Count a stream on `channel` opening (or, with opened=False, closing)."""
@@ -300,6 +305,12 @@ class RedisBroker(Broker):
             # Pages must still render without Redis; the local clock is the next best position.
             log.warning("live: Redis unavailable for latest_id: %s", exc)
             return max(self._top, now_us())
+
+    def alive(self) -> bool:
+        try:
+            return bool(self._redis.ping())
+        except redis.RedisError:
+            return False
 
     def events_after(self, channel: str, last_id: int) -> list[Event] | None:
         found = super().events_after(channel, last_id)
@@ -549,6 +560,11 @@ def publish_soon(channel: str, render: Callable[[], str], key: str | None = None
     threading.Thread(target=run, name=f"publish-soon {channel}", daemon=True).start()
 
 
+def broker_alive() -> bool:
+    """Whether the broker answers (always true in memory; a PING with Redis)."""
+    return broker().alive()
+
+
 def backend_name() -> str:
     """"redis" or "memory", as /healthz reports it."""
     return "redis" if isinstance(broker(), RedisBroker) else "memory"
@@ -649,7 +665,17 @@ def _events(live: Broker, kind: _Kind, channel: str, key: str, last: int, heartb
             # This stream fell behind the ring, or a change was published unrendered: send the whole
             # region again, then free the connection the snapshot used (the only database work here).
             last = live.latest_id()
-            html = kind.snapshot(key)
+            try:
+                html = kind.snapshot(key)
+            except SQLAlchemyError as exc:
+                # The database is away (a restart): end the stream cleanly. The browser reconnects
+                # with its Last-Event-ID and gets the region once the database answers again.
+                log.warning("live: snapshot of %s failed, ending the stream: %s", channel,
+                            str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                with contextlib.suppress(Exception):
+                    db.session.rollback()
+                db.session.remove()
+                return
             db.session.remove()
             yield sse_message(last, html).encode()
         elif events:

@@ -1,4 +1,5 @@
 """Site-wide web concerns: security headers, error pages, language switch, page-or-fragment."""
+import contextlib
 import hashlib
 import logging
 import os
@@ -8,7 +9,9 @@ from flask import (
     Flask,
     Response,
     current_app,
+    g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -19,10 +22,10 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from board.extensions import db
+from board.extensions import db, login_manager
 from board.i18n import safe_next
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,10 @@ def healthz():
     except OperationalError:
         db.session.rollback()
         body.update(status="degraded", db="down")
+        status = 503
+    if not live.broker_alive():
+        # Pages and answers still work without Redis; only live updates are missing (issue 8).
+        body.update(status="degraded", broker="down")
         status = 503
     return jsonify(body), status
 
@@ -128,16 +135,42 @@ def handle_csrf_error(error: CSRFError):
                   _("Formuläret var för gammalt eller saknade sin säkerhetskod. Ladda om sidan och försök igen."))
 
 
-def handle_db_down(error: OperationalError):
-    db.session.rollback()
-    log.error("database unavailable: %s", error)
-    return _error(503, _("Tillfälligt avbrott"),
-                  _("Databasen svarar inte just nu. Ingenting har sparats. Försök igen om en liten stund."))
+DB_RETRY_AFTER = 5  # seconds; a restarted PostgreSQL is usually back well within this
+
+
+def database_unavailable(error: Exception) -> bool:
+    """Whether `error` means the database cannot be reached or written now (not a bug in a query):
+    a lost or refused connection, a server shutting down, SQLite locked or its disk full, a
+    read-only database."""
+    if isinstance(error, OperationalError):
+        return True
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or getattr(error.orig, "sqlstate", None) == "25006"
+    return False
+
+
+def handle_db_down(error: DBAPIError):
+    """503 with Retry-After while the database is away; nothing was acknowledged, so the user may
+    simply send again. Any other database error is a bug: the 500 handler takes it."""
+    if not database_unavailable(error):
+        return handle_server_error(error)
+    with contextlib.suppress(Exception):  # the connection may be gone: rolling back can fail too
+        db.session.rollback()
+    log.error("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+    if "_login_user" not in g:
+        # The page's header shows the user, and loading them would ask the database again.
+        g._login_user = login_manager.anonymous_user()
+    response = make_response(_error(503, _("Tillfälligt avbrott"),
+                                    _("Databasen svarar inte just nu. Ingenting har sparats. "
+                                      "Försök igen om en liten stund.")))
+    response.headers["Retry-After"] = str(DB_RETRY_AFTER)
+    return response
 
 
 def handle_server_error(error: Exception):
     # Roll back, so the next request on this worker does not inherit a broken transaction.
-    db.session.rollback()
+    with contextlib.suppress(Exception):
+        db.session.rollback()
     log.exception("unhandled error")
     if isinstance(error, HTTPException):  # pragma: no cover - routed to handle_http_error
         return handle_http_error(error)
@@ -191,7 +224,7 @@ def init_app(app: Flask) -> None:
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
-    app.register_error_handler(OperationalError, handle_db_down)
+    app.register_error_handler(DBAPIError, handle_db_down)
     app.register_error_handler(Exception, handle_server_error)
 
     @app.context_processor

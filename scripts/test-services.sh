@@ -5,6 +5,10 @@
 #   scripts/test-services.sh start "$dir"     # then: source "$dir/env"
 #   scripts/test-services.sh stop "$dir"      # stops both servers and removes $dir
 #
+# Failure tests stop and start one server and keep $dir, its data and its port:
+#   scripts/test-services.sh stop-redis|start-redis|stop-postgres|start-postgres "$dir"
+# (Redis keeps no data over a restart, as in production without persistence.)
+#
 # start writes $dir/env with TEST_DATABASE_URL, TEST_MIGRATIONS_DATABASE_URL, TEST_REDIS_URL,
 # TEST_PG_ADMIN_URL, TEST_PGBIN and TEST_PGDATA. Data, sockets and logs all live in $dir.
 # As root the PostgreSQL programs run as the `postgres` user (initdb refuses root), which is why
@@ -12,7 +16,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop|stop-redis|start-redis|stop-postgres|start-postgres DIR" >&2
     exit 2
 }
 
@@ -232,6 +236,43 @@ stop)
     cd /
     rm -rf -- "$dir"
     echo "test-services: stopped and removed $dir ($(($(now_ms) - t0)) ms)"
+    ;;
+stop-redis | start-redis | stop-postgres | start-postgres)
+    # One server of a running set, on the port written to $dir/env at start.
+    [[ -d $dir ]] || fail "$dir is not a directory"
+    dir=$(cd "$dir" && pwd)
+    [[ -e $dir/$marker && -f $dir/env ]] || fail "$dir was not set up by '$0 start'"
+    cd "$dir"
+    pgbin=$(grep -s '^export TEST_PGBIN=' "$dir/env" | cut -d= -f2- || true)
+    [[ -n $pgbin ]] || pgbin=$(find_pgbin)
+    case $action in
+    stop-redis) stop_redis ;;
+    stop-postgres) stop_postgres "$pgbin" ;;
+    start-redis)
+        redis_port=$(sed -n 's|^export TEST_REDIS_URL=redis://127.0.0.1:\([0-9]*\)/.*|\1|p' "$dir/env")
+        [[ -n $redis_port ]] || fail "no Redis port in $dir/env"
+        redis_ping "$redis_port" && exit 0
+        rm -f "$dir/redis.pid"
+        redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+            --daemonize yes --pidfile "$dir/redis.pid" --dir "$dir" --logfile "$dir/redis.log" </dev/null \
+            || fail "Redis did not start"
+        for _ in $(seq 1 100); do
+            [[ -s $dir/redis.pid ]] && redis_ping "$redis_port" && exit 0
+            sleep 0.05
+        done
+        log_tail "$dir/redis.log"
+        fail "Redis did not answer on port $redis_port"
+        ;;
+    start-postgres)
+        pg_port=$(sed -n 's|^export TEST_DATABASE_URL=.*@127.0.0.1:\([0-9]*\)/.*|\1|p' "$dir/env")
+        [[ -n $pg_port ]] || fail "no PostgreSQL port in $dir/env"
+        [[ -f $dir/pgdata/postmaster.pid ]] && exit 0
+        as_pg "$pgbin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 30 -s \
+            -o "-p $pg_port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off \
+                -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+            start </dev/null || { log_tail "$dir/postgres.log"; fail "PostgreSQL did not start"; }
+        ;;
+    esac
     ;;
 *)
     usage
