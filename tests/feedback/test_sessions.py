@@ -352,6 +352,19 @@ def test_optional_name_and_organisation_are_asked_only_when_the_facilitator_want
     assert (stored.name, stored.organisation) == ("Kim", "Eskilstuna kommun")
 
 
+@pytest.mark.parametrize("body", [{"data": b"", "content_type": "application/x-www-form-urlencoded"},
+                                  {"json": {"name": None, "organisation": {"a": 1}}}])
+def test_an_empty_or_json_identity_post_stores_no_name_and_never_fails(app, body):
+    """Found by tests/test_fuzz.py: a field not sent was None and broke a NOT NULL column (500)."""
+    session = make_session(ask_name=True, ask_organisation=True)
+    phone = participant_of(app, session)
+    token = phone.csrf()
+    response = phone._request("post", f"/j/{session.code}/me", headers={"X-CSRFToken": token}, **body)
+    assert response.status_code == 303
+    stored = db.session.scalar(select(Participant))
+    assert (stored.name, stored.organisation) == ("", "")
+
+
 ROUTES = ["/sessions", "/sessions/{id}", "/sessions/{id}/present", "/sessions/{id}/results",
           "/sessions/{id}/edit", "/sessions/{id}/items/new?kind=open"]
 

@@ -260,6 +260,18 @@ def test_a_facilitator_creates_a_free_wall(as_role, app):
     assert as_role("member").post("/walls", {"title": "Nej"}).status_code == 403
 
 
+@pytest.mark.parametrize("title", [{"x": 1}, [1, 2], None, 5])
+def test_a_json_body_is_not_taken_for_the_wall_form(as_role, app, title):
+    """Found by tests/test_fuzz.py: JSON values reached the view as lists or objects (500)."""
+    facilitator = as_role("facilitator")
+    before = facilitator.get("/walls").get_data(as_text=True).count("<li")
+    response = facilitator._request("post", "/walls", json={"title": title},
+                                    headers={"X-CSRFToken": facilitator.csrf()})
+    assert response.status_code == 422
+    assert "Skriv" in response.get_data(as_text=True) or "class=\"error\"" in response.get_data(as_text=True)
+    assert facilitator.get("/walls").get_data(as_text=True).count("<li") == before
+
+
 def test_the_live_stream_sends_the_board_to_those_who_may_see_it(wall, as_role, app):
     member = as_role("member")
     service.post_note(wall, "Syns live", user=member.user)
