@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_logging(app)
     init_extensions(app)
+    init_url_converters(app)
     init_blueprints(app)
     init_cli(app)
     from board import web
@@ -86,8 +87,21 @@ def _sqlite_pragmas(app: Flask) -> None:
         cursor.close()
 
 
+def init_url_converters(app: Flask) -> None:
+    """`<int:...>` matches only ids a database column can hold: a larger number is a 404, not an
+    overflow in the database driver (SQLite holds 64 bits, PostgreSQL's integer 32)."""
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+            super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = IdConverter
+
+
 def init_blueprints(app: Flask) -> None:
     from board import live
+    from board.archive import bp as archive_bp
     from board.audit import bp as audit_bp
     from board.auth import bp as auth_bp
     from board.canvas import bp as canvas_bp
@@ -106,6 +120,7 @@ def init_blueprints(app: Flask) -> None:
     app.register_blueprint(live.bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(archive_bp)
 
 
 def init_cli(app: Flask) -> None:

@@ -107,3 +107,14 @@ def test_pooled_connections_are_pinged_only_where_they_can_drop(app):
     from board.extensions import db
 
     assert db.engine.pool._pre_ping is (db.engine.dialect.name != "sqlite")
+
+
+@pytest.mark.parametrize("url", ["/sessions/2147483648", "/walls/9223372036854775808/export.csv",
+                                 "/canvases/1/snapshots/10000000000000000000000000000000",
+                                 "/j/123456/items/18446744073709551616/questions"])
+def test_an_id_too_large_for_the_database_is_a_404(app, as_role, url):
+    """Found by tests/test_fuzz.py: such ids overflowed in the database driver (500)."""
+    facilitator = as_role("facilitator")
+    response = facilitator.post(url, {}) if "questions" in url else facilitator.get(url)
+    assert response.status_code == 404
+    assert "Sidan finns inte" in response.get_data(as_text=True)
