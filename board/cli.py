@@ -289,3 +289,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_backup_command)
+    from board.archive.cli import restore
+
+    app.cli.add_command(restore)

@@ -579,6 +579,15 @@ def _subscribed_channel(channel: str) -> str:
     return f"{channel}@{get_locale()}"
 
 
+GONE = "gone"  # the key of a channel's final event: its object was erased
+
+
+def end_channel(channel: str, render: Callable[[], str]) -> None:
+    """Send a channel's final event (after its object was erased): open screens swap in what
+    `render()` says, and every stream of the channel ends after delivering it."""
+    publish(channel, render, key=GONE)
+
+
 def latest_id() -> int:
     """Return the broker's position; a page embeds it (read before its queries) as the stream's start."""
     return broker().latest_id()
@@ -655,6 +664,10 @@ def _events(live: Broker, kind: _Kind, channel: str, key: str, last: int, heartb
     while True:
         events = live.wait(channel, last, heartbeat)
         if _cut.get(channel, 0) > opened:
+            return
+        if events and any(event.key == GONE for event in events):
+            # The object was erased: send its last word (if rendered) and end the stream.
+            yield _encode([event for event in events if event.key == GONE and event.html is not None])
             return
         if events and coalesce:
             # Let a burst (a drag, a wave of votes) settle, then send it collapsed, in one write.

@@ -1,0 +1,45 @@
+"""`flask --app wsgi restore FILE`: recreate a session, wall or canvas from an "export everything" file."""
+import json
+import sys
+
+import click
+from flask_babel import force_locale
+
+from board.archive import documents
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+def restore(file: str):
+    """Recreate a session, wall or canvas from its complete JSON export, as a NEW object (new ids,
+    a new join code) with all content and history, in one transaction. Participants come back
+    without tokens: their devices can no longer change anything. A bad file stores nothing."""
+    with force_locale("sv"):
+        try:
+            raw = sys.stdin.buffer.read() if file == "-" else open(file, "rb").read()
+        except OSError as error:
+            raise click.ClickException(f"Kan inte läsa {file}: {error.strerror}") from None
+        try:
+            data = json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise click.ClickException(f"{file}: filen är inte text i UTF-8. Inget sparades.") from None
+        except json.JSONDecodeError as error:
+            raise click.ClickException(f"{file}: filen är inte giltig JSON (rad {error.lineno}, "
+                                       f"kolumn {error.colno}). Inget sparades.") from None
+        try:
+            result = documents.restore(data)
+        except documents.InvalidArchive as error:
+            click.echo(f"{file}: kan inte återställas, inget sparades:", err=True)
+            for line in error.errors:
+                click.echo(f"  {line}", err=True)
+            sys.exit(1)
+        what = {"session": "Sessionen", "wall": "Väggen", "canvas": "Kanvasen"}[result.kind]
+        click.echo(f"{what} ”{result.title}” återställd med id {result.id}"
+                   + (f" och den nya koden {result.code}." if result.code else "."))
+        for name, count in result.counts.items():
+            click.echo(f"  {name}: {count}")
+        if result.people:
+            click.echo(f"  {result.people} deltagare/skribenter återställda utan token: deras enheter "
+                       "kan inte längre ändra eller radera något.")
+        for warning in result.warnings:
+            click.echo(f"  Varning: {warning}")

@@ -1,0 +1,77 @@
+"""Facilitators download the complete export of a session, wall or canvas, and erase one after
+typing its title (or RADERA) on a page that lists what will go."""
+import json
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import StringField
+
+from board import audit
+from board.archive import bp, documents, erase
+from board.auth.permissions import facilitator_required
+from board.canvas.models import Canvas
+from board.extensions import db
+from board.feedback.models import FeedbackSession
+from board.forms import TavlanForm
+from board.walls.models import Wall
+
+# URL segment -> (kind, model, where to go afterwards, the object's own page)
+KINDS = {
+    "sessions": ("session", FeedbackSession, "feedback.index", lambda o: url_for("feedback.show", session_id=o.id)),
+    "walls": ("wall", Wall, "walls.index", lambda o: url_for("walls.show", wall_id=o.id)),
+    "canvases": ("canvas", Canvas, "canvas.index", lambda o: url_for("canvas.show", canvas_id=o.id)),
+}
+PLURALS = "sessions, walls, canvases"
+
+
+class ConfirmForm(TavlanForm):
+    confirm = StringField()
+
+
+def _load(plural: str, obj_id: int):
+    """The object behind the URL. :raise 404: unknown kind or id."""
+    kind, model, _index, _page = KINDS[plural]
+    obj = db.session.get(model, obj_id)
+    if obj is None:
+        abort(404)
+    return kind, obj
+
+
+@bp.post(f"/<any({PLURALS}):plural>/<int:obj_id>/export-all.json")
+@facilitator_required
+def export_all(plural: str, obj_id: int):
+    """Download everything of a session, wall or canvas as JSON, complete enough to restore; logged."""
+    kind, obj = _load(plural, obj_id)
+    doc = documents.export(kind, obj.id)
+    audit.record(f"{kind}.export_all", f"{kind}:{obj.id}",
+                 _("Exporterade allt i ”%(title)s”", title=obj.title),
+                 details={"title": obj.title, "rows": {k: len(v) for k, v in doc.items() if isinstance(v, list)}})
+    db.session.commit()
+    body = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{documents.filename(kind, obj_id)}"',
+        "Cache-Control": "no-store"})
+
+
+@bp.route(f"/<any({PLURALS}):plural>/<int:obj_id>/erase", methods=["GET", "POST"])
+@facilitator_required
+def erase_page(plural: str, obj_id: int):
+    """Show what erasing would remove; erase when the title (or RADERA) was typed. 422 otherwise."""
+    kind, obj = _load(plural, obj_id)
+    _kind, _model, index, page = KINDS[plural]
+    plan = erase.plan_for(kind, obj)
+    form = ConfirmForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if erase.confirmed(plan, form.confirm.data):
+            erase.erase(kind, obj, current_user._get_current_object())
+            flash(_("”%(title)s” är raderad för alltid.", title=plan.title), "success")
+            return redirect(url_for(index), 303)
+        error = _("Skriv namnet ”%(title)s” eller ordet RADERA för att bekräfta. Inget raderades.",
+                  title=plan.title)
+    return render_template("erase/confirm.html", plan=plan, form=form, error=error, back=page(obj),
+                           action=url_for("archive.erase_page", plural=plural, obj_id=obj_id)), \
+        422 if error else 200

@@ -1,0 +1,103 @@
+"""`flask --app wsgi restore FILE`: a NEW session, wall or canvas from an export; bad files store nothing."""
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from board.archive import documents
+from board.extensions import db
+from board.feedback.models import Answer, FeedbackSession, Item
+from board.walls.models import Note, Wall
+from tests.archive.conftest import build_session, build_wall
+
+
+def rows() -> tuple[int, ...]:
+    return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (FeedbackSession, Item, Answer, Note, Wall))
+
+
+def test_restore_from_the_command_line_creates_a_new_session_and_says_devices_cannot_edit(
+        app, request_context, runner, tmp_path, facilitator, member):
+    s = build_session(facilitator, member)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(documents.export("session", s.id), ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["restore", str(path)])
+    assert result.exit_code == 0, result.output
+    new = db.session.scalars(select(FeedbackSession).where(FeedbackSession.id != s.id)).one()
+    assert f"Sessionen ”Styrgrupp mars” återställd med id {new.id} och den nya koden {new.code}." in result.output
+    assert "answers: 15" in result.output
+    assert "återställda utan token: deras enheter kan inte längre ändra eller radera något" in result.output
+    assert new.code != s.code and len(new.items) == 10
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"{not json", "filen är inte giltig JSON (rad 1, kolumn 2). Inget sparades."),
+    (b"\xff\xfe", "filen är inte text i UTF-8. Inget sparades."),
+    (b"[]", "Filen är inte en export från Tavlan"),
+    (json.dumps({"format": "tavlan-session", "version": 1, "items": []}).encode(), "session: saknas"),
+    (json.dumps({"format": "tavlan-sessions", "version": 1}).encode(), "format: måste vara en av"),
+    (json.dumps({"format": "tavlan-wall", "version": 2, "wall": {}}).encode(), "version: måste vara 1"),
+])
+def test_a_file_that_is_not_a_valid_export_is_refused_in_swedish(app, runner, tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    before = rows()
+    result = runner.invoke(args=["restore", str(path)])
+    assert result.exit_code != 0 and message in result.output
+    assert rows() == before
+
+
+def mangled(doc: dict, part: str, index: int, field: str, value) -> dict:
+    doc = json.loads(json.dumps(doc))
+    doc[part][index][field] = value
+    return doc
+
+
+@pytest.mark.parametrize("part, field, value, message", [
+    ("answers", "hidden", "ja", "answers[3].hidden: måste vara true eller false"),
+    ("answers", "participant", 99, "answers[3].participant: pekar på rad 99 som inte finns"),
+    ("items", "title", "x" * 301, "items[3].title: är 301 tecken lång; högst 300 är tillåtna"),
+    ("items", "created_at", "i går", "items[3].created_at: måste vara en tidpunkt"),
+    ("items", "colour", "rosa", "items[3].colour: okänt fält"),
+    ("items", "kind", "film", "items[3].kind: måste vara en av content, choice"),
+    ("decision_votes", "vote", "kanske", "decision_votes[3].vote: måste vara en av ja, nej, avstar"),
+    ("wall_notes", "colour", "svart", "Databasen godtog inte innehållet"),
+])
+def test_a_bad_value_deep_in_a_session_file_stores_nothing_at_all(app, request_context, facilitator, member,
+                                                                  part, field, value, message):
+    s = build_session(facilitator, member)
+    doc = mangled(documents.export("session", s.id), part, 3, field, value)
+    before = rows()
+    with pytest.raises(documents.InvalidArchive) as refused:
+        documents.restore(doc, facilitator)
+    assert any(message in line for line in refused.value.errors), refused.value.errors
+    assert rows() == before
+
+
+def test_a_restored_wall_of_an_initiative_that_has_its_wall_becomes_a_free_wall(app, request_context, facilitator,
+                                                                               member):
+    s = build_session(facilitator, member)
+    wall = db.session.scalars(select(Wall).where(Wall.initiative_id.is_not(None))).one()
+    restored = documents.restore(documents.export("wall", wall.id), facilitator)
+    new = db.session.get(Wall, restored.id)
+    assert (new.kind, new.initiative_id) == ("free", None)
+    assert restored.warnings == ["Initiativet har redan en vägg; den återställda väggen blir en fri vägg."]
+    assert s.id
+
+
+def test_a_missing_account_is_named_and_its_decision_votes_are_left_out(app, request_context, facilitator, member):
+    s = build_session(facilitator, member)
+    doc = documents.export("session", s.id)
+    for vote in doc["decision_votes"]:
+        if vote["user"] == "mo.medlem@example.se":
+            vote["user"] = "finns.inte@example.se"
+    restored = documents.restore(doc, facilitator)
+    assert restored.counts["decision_votes"] == 2
+    assert any("finns.inte@example.se finns inte här" in w for w in restored.warnings)
+
+
+def test_restore_accepts_a_wall_file_from_standard_input(app, request_context, runner, facilitator, member):
+    wall = build_wall(facilitator, member)
+    text = json.dumps(documents.export("wall", wall.id))
+    result = runner.invoke(args=["restore", "-"], input=text)
+    assert result.exit_code == 0, result.output
+    assert "Väggen ”Studentcoacher” återställd" in result.output and "den nya koden" in result.output
