@@ -3,6 +3,9 @@
 #   chromium      the browser tests drive it (Playwright never downloads its own browser here)
 #   postgresql    scripts/test-services.sh starts a throwaway server from its binaries
 #   redis-server  likewise
+#   nginx         tests/e2e/test_nginx.py runs deploy/nginx/tavlan.conf in front of gunicorn (its own
+#                 process on free ports; the system service, if the package starts one, is not used)
+#   openssl       the same test makes a throwaway TLS certificate with it
 # Safe to run with no stdin (CI). A no-op taking milliseconds when everything is present.
 set -euo pipefail
 
@@ -11,9 +14,11 @@ command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 # The client (psql) can be installed without the server, so look for the server's initdb.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || packages+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+[[ -x /usr/sbin/nginx ]] || packages+=(nginx)
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 
 if [[ ${#packages[@]} -eq 0 ]]; then
-    echo "System packages: chromium, postgresql, redis-server present."
+    echo "System packages: chromium, postgresql, redis-server, nginx, openssl present."
     exit 0
 fi
 
@@ -51,6 +56,8 @@ still=()
 command -v chromium >/dev/null 2>&1 || still+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || still+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || still+=(redis-server)
+[[ -x /usr/sbin/nginx ]] || still+=(nginx)
+command -v openssl >/dev/null 2>&1 || still+=(openssl)
 if [[ ${#still[@]} -gt 0 ]]; then
     echo "Still missing after apt-get install: ${still[*]}" >&2
     exit 1
