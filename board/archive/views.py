@@ -1,6 +1,7 @@
 """Facilitators download the complete export of a session, wall or canvas, and erase one after
 typing its title (or RADERA) on a page that lists what will go."""
 import json
+from types import SimpleNamespace
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -75,3 +76,38 @@ def erase_page(plural: str, obj_id: int):
     return render_template("erase/confirm.html", plan=plan, form=form, error=error, back=page(obj),
                            action=url_for("archive.erase_page", plural=plural, obj_id=obj_id)), \
         422 if error else 200
+
+
+@bp.route("/restore", methods=["GET", "POST"])
+@facilitator_required
+def restore_page():
+    """Recreate a session, wall or canvas from an "export everything" file, as a new object.
+    Every problem is listed (422) and nothing is stored; larger files go through `flask restore`."""
+    form = TavlanForm()
+    errors: list[str] = []
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        upload = request.files.get("file")
+        raw = upload.read() if upload else b""
+        try:
+            if not raw:
+                raise documents.InvalidArchive([_("Välj en JSON-fil att återställa.")])
+            try:
+                data = json.loads(raw.decode("utf-8-sig"))
+            except UnicodeDecodeError:
+                raise documents.InvalidArchive([_("Filen är inte text i UTF-8.")]) from None
+            except json.JSONDecodeError as error:
+                raise documents.InvalidArchive([_("Filen är inte giltig JSON (rad %(line)d, kolumn %(column)d).",
+                                                  line=error.lineno, column=error.colno)]) from None
+            result = documents.restore(data, current_user._get_current_object())
+        except documents.InvalidArchive as problem:
+            errors = problem.errors
+        else:
+            flash(_("”%(title)s” är återställd som en ny kopia. Deltagarna finns kvar utan sina enheter: "
+                    "ingen av dem kan längre ändra eller ta bort det de skrev.", title=result.title), "success")
+            for warning in result.warnings[:20]:
+                flash(warning, "warning")
+            plural = {"session": "sessions", "wall": "walls", "canvas": "canvases"}[result.kind]
+            return redirect(KINDS[plural][3](SimpleNamespace(id=result.id)), 303)
+    return render_template("erase/restore.html", errors=errors), 422 if errors else 200

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from board.archive import documents
+from board.canvas.models import Canvas
 from board.extensions import db
 from board.feedback.models import Answer, FeedbackSession, Item
 from board.walls.models import Note, Wall
@@ -101,3 +102,50 @@ def test_restore_accepts_a_wall_file_from_standard_input(app, request_context, r
     result = runner.invoke(args=["restore", "-"], input=text)
     assert result.exit_code == 0, result.output
     assert "Väggen ”Studentcoacher” återställd" in result.output and "den nya koden" in result.output
+
+
+def test_a_facilitator_restores_an_uploaded_export_as_a_new_wall(app, request_context, facilitator, member):
+    from io import BytesIO
+
+    from tests.conftest import Actor
+
+    wall = build_wall(facilitator, member)
+    wall_id = wall.id
+    body = json.dumps(documents.export("wall", wall_id)).encode()
+    fia = Actor(app).login(facilitator)
+    assert fia.get("/restore").status_code == 200
+    response = fia.post("/restore", {"file": (BytesIO(body), "tavlan-wall.json")}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    new_id = db.session.scalar(select(Wall.id).where(Wall.id != wall_id))
+    assert response.headers["Location"].endswith(f"/walls/{new_id}")
+    page = fia.get(response.headers["Location"]).get_data(as_text=True)
+    assert "”Studentcoacher” är återställd som en ny kopia." in page
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "Välj en JSON-fil att återställa."),
+    (b"{]", "Filen är inte giltig JSON (rad 1, kolumn 2)."),
+    (json.dumps({"format": "tavlan-canvas", "version": 1, "canvas": {"title": 5}}).encode(),
+     "canvas.title: måste vara text"),
+])
+def test_an_uploaded_bad_file_gets_422_with_the_problems_and_stores_nothing(app, facilitator, content, message):
+    from io import BytesIO
+
+    from tests.conftest import Actor
+
+    fia = Actor(app).login(facilitator)
+    before = rows()
+    response = fia.post("/restore", {"file": (BytesIO(content), "x.json")}, content_type="multipart/form-data")
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert rows() == before
+
+
+@pytest.mark.parametrize("role, status", [("member", 403), ("anonymous", 401)])
+def test_only_facilitators_may_restore(as_role, role, status):
+    from io import BytesIO
+
+    actor = as_role(role)
+    body = json.dumps({"format": "tavlan-canvas", "version": 1, "canvas": {"kind": "goals", "title": "X"}}).encode()
+    response = actor.post("/restore", {"file": (BytesIO(body), "x.json")}, content_type="multipart/form-data")
+    assert response.status_code == status
+    assert db.session.scalar(select(func.count()).select_from(Canvas)) == 0
