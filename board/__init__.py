@@ -54,6 +54,9 @@ def init_extensions(app: Flask) -> None:
                                                    "pool_pre_ping": False}
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    from board import ratelimit
+
+    ratelimit.init_app(app)  # before CSRF: a flood is counted and cut before any other work
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,

@@ -48,7 +48,6 @@ def from_environment(instance_path: str) -> dict:
         "LIVE_HEARTBEAT_SECONDS": float(env.get("TAVLAN_LIVE_HEARTBEAT", "15")),
         "LIVE_THROTTLE_MS": float(env.get("TAVLAN_LIVE_THROTTLE_MS", "100")),
         "TEST_HOOKS": env.get("TAVLAN_TEST_HOOKS") == "1",
-        "RETENTION_MONTHS": _retention_months(env.get("TAVLAN_RETENTION_MONTHS")),
         # Operations (board/observability.py, board/backup.py; docs/deployment.md)
         "LOG_FORMAT": (env.get("TAVLAN_LOG_FORMAT") or env.get("LOG_FORMAT") or "text").lower(),
         "METRICS_ENABLED": env.get("TAVLAN_METRICS", "0") == "1",
@@ -56,7 +55,25 @@ def from_environment(instance_path: str) -> dict:
         "METRICS_ALLOW": env.get("TAVLAN_METRICS_ALLOW", ""),
         "BACKUP_DIR": env.get("TAVLAN_BACKUP_DIR") or str(Path(instance_path) / "backups"),
         "PG_BIN": env.get("TAVLAN_PG_BIN") or None,
+        "RETENTION_MONTHS": _retention_months(env.get("TAVLAN_RETENTION_MONTHS")),
+        **_ratelimits(env),
     }
+
+
+def _ratelimits(env) -> dict:
+    """Rate-limit settings given in the environment (TAVLAN_RATELIMIT_ENABLED=0, TAVLAN_RATELIMIT_JOIN=
+    "60 per minute", TAVLAN_RATELIMIT_JOIN_ADDRESS=..., TAVLAN_RATELIMIT_STORAGE_URI=...); the rest
+    keep their DEFAULTS. Numbers and reasoning: docs/architecture.md, "Rate limits"."""
+    out = {}
+    for name in RATELIMIT_SETTINGS:
+        value = env.get("TAVLAN_" + name)
+        if value:
+            out[name] = value
+    if env.get("TAVLAN_RATELIMIT_ENABLED"):
+        out["RATELIMIT_ENABLED"] = env["TAVLAN_RATELIMIT_ENABLED"] not in ("0", "false", "no")
+    if env.get("TAVLAN_SESSION_PROTECTION") in ("basic", "strong"):
+        out["SESSION_PROTECTION"] = env["TAVLAN_SESSION_PROTECTION"]
+    return out
 
 
 def _retention_months(raw: str | None) -> int:
@@ -101,3 +118,33 @@ DEFAULTS = {
     # Retention (board/gdpr/retention.py): the default period of sessions and walls, in months.
     "RETENTION_MONTHS": 12,
 }
+
+# Rate limits (board/ratelimit.py), sized for a room of 300 phones behind ONE address; the
+# reasoning is in docs/architecture.md, "Rate limits". Per person (account or participant cookie;
+# login: per account named in the form) and per address, for each group of endpoints.
+RATELIMIT_DEFAULTS = {
+    "RATELIMIT_LOGIN": "10 per minute; 50 per hour",
+    "RATELIMIT_LOGIN_ADDRESS": "60 per minute; 600 per hour",
+    "RATELIMIT_JOIN": "60 per minute",
+    "RATELIMIT_JOIN_ADDRESS": "6000 per minute",
+    "RATELIMIT_ANSWER": "60 per minute",
+    "RATELIMIT_ANSWER_ADDRESS": "6000 per minute",
+    "RATELIMIT_REACT": "120 per minute",
+    "RATELIMIT_REACT_ADDRESS": "6000 per minute",
+    "RATELIMIT_POST": "30 per minute",
+    "RATELIMIT_POST_ADDRESS": "3000 per minute",
+    "RATELIMIT_MOVE": "600 per minute",
+    "RATELIMIT_MOVE_ADDRESS": "12000 per minute",
+}
+RATELIMIT_SETTINGS = (*RATELIMIT_DEFAULTS, "RATELIMIT_STORAGE_URI")
+DEFAULTS.update(RATELIMIT_DEFAULTS)
+DEFAULTS.update({
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": None,  # None: REDIS_URL when set (counters shared by all workers), else memory
+    "RATELIMIT_KEY_PREFIX": "tavlan",
+    # flask-login: "basic" marks a session non-fresh when address or browser change; "strong" would
+    # log out a phone that moves from Wi-Fi to 4G or a laptop behind a pool of NAT addresses.
+    "SESSION_PROTECTION": "basic",
+    # Passwords (board/auth/passwords.py): at least this long and not on the list of common ones.
+    "PASSWORD_MIN_LENGTH": 12,
+})

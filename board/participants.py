@@ -4,7 +4,7 @@ joined a session is the same participant on the wall that session opens."""
 import hashlib
 import secrets
 
-from flask import request
+from flask import current_app, request
 
 COOKIE = "tavlan_participant"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30
@@ -33,9 +33,14 @@ def current_token() -> str | None:
     return token if token and len(token) <= 100 else None
 
 
+def cookie_secure() -> bool:
+    """Secure over HTTPS, and always when SESSION_COOKIE_SECURE says so (as the login cookie)."""
+    return request.is_secure or bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+
+
 def with_cookie(response, token: str | None):
     """Set the participant cookie on `response` when `token` is a new one."""
     if token:
         response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                            secure=request.is_secure)
+                            secure=cookie_secure())
     return response

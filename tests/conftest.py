@@ -29,6 +29,7 @@ def make_config(**overrides) -> dict:
         "REDIS_URL": REDIS_URL,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production uses scrypt
         "LOGIN_SLOW_SECONDS": 0.01,
+        "RATELIMIT_ENABLED": False,  # tests/test_ratelimit.py switches it on for itself
         "LIVE_HEARTBEAT_SECONDS": 1.0,
         "LIVE_THROTTLE_MS": 0,  # publish at once: no background renders outliving a test
     }

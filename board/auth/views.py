@@ -10,6 +10,7 @@ from board.auth.forms import EmptyForm, LoginForm
 from board.auth.models import User
 from board.extensions import db, login_manager
 from board.i18n import safe_next
+from board.ratelimit import limited
 
 
 @login_manager.user_loader
@@ -25,6 +26,7 @@ def load_user(user_id: str) -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limited("login")
 def login():
     """Log in with e-mail and password; a burst of wrong passwords is slowed, then refused."""
     if current_user.is_authenticated:

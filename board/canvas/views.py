@@ -18,6 +18,7 @@ from board.canvas.forms import AccessForm, CanvasForm, LockForm, MoveForm, Relat
 from board.extensions import db
 from board.forms import clean_text
 from board.web import is_partial
+from board.ratelimit import limited
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -155,6 +156,7 @@ def _move_input() -> tuple[dict, list[str]]:
 
 
 @bp.post("/canvases/<int:canvas_id>/move")
+@limited("move")
 def move(canvas_id: int):
     """Move an item (drag, arrow keys, click-then-click or the "Flytta till" menu).
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from wtforms.fields.choices import SelectChoice
 
-from board import joincodes, live
+from board import joincodes, live, participants
 from board.auth.forms import EmptyForm
 from board.auth.permissions import facilitator_required
 from board.extensions import db
@@ -16,6 +16,7 @@ from board.portfolio import service as portfolio
 from board.portfolio.models import Initiative
 from board.canvas import service as canvases
 from board.walls import service as walls
+from board.ratelimit import limited
 
 COOKIE = "tavlan_participant"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30
@@ -299,6 +300,7 @@ def _qr_svg(session) -> str:
 # --- participants ----------------------------------------------------------------------------
 
 @bp.get("/j")
+@limited("join")
 def join_box():
     """The join box on the start page: accepts "123 456", "123-456" or "123456"."""
     code = service.normalise_code(request.args.get("code"))
@@ -319,7 +321,7 @@ def _participant(session):
 def _with_cookie(response, token: str | None):
     if token:
         response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                            secure=request.is_secure)
+                            secure=participants.cookie_secure())
     return response
 
 
@@ -332,6 +334,7 @@ def _shown_item(session):
 
 
 @bp.get("/j/<code>")
+@limited("join")
 def participant(code: str):
     """The participant page: no account, no name needed; follows the presenter by itself."""
     since = live.latest_id()
@@ -366,6 +369,7 @@ def _decision_votes(item) -> dict:
 
 
 @bp.post("/j/<code>/items/<int:item_id>")
+@limited("answer")
 def answer(code: str, item_id: int):
     """Store (or change) this participant's answer; a second tap never counts twice."""
     # The hot path of a full room: plain rows, no ORM objects unless a rarer path needs them.
@@ -403,6 +407,7 @@ def answer(code: str, item_id: int):
 
 
 @bp.post("/j/<code>/me")
+@limited("answer")
 def identity(code: str):
     """Save the optional name and organisation the facilitator asked for."""
     session = service.get_session_by_code_or_404(code)
@@ -419,6 +424,7 @@ def identity(code: str):
 
 
 @bp.post("/j/<code>/items/<int:item_id>/questions")
+@limited("answer")
 def ask(code: str, item_id: int):
     """Ask a question in a Q&A item (anonymous)."""
     session = service.get_session_by_code_or_404(code)  # CSRFProtect has checked the token already
@@ -438,6 +444,7 @@ def ask(code: str, item_id: int):
 
 
 @bp.post("/j/<code>/questions/<int:question_id>/vote")
+@limited("react")
 def upvote(code: str, question_id: int):
     """Upvote a question once; further taps change nothing."""
     session = service.get_session_by_code_or_404(code)

@@ -17,6 +17,7 @@ from board.portfolio import service as portfolio
 from board.walls import bp, service
 from board.walls.forms import AuthorForm, HideForm, NoteForm, PositionForm, SectionForm, TextForm, VoteForm, WallForm
 from board.walls.models import AUTHOR_ORGS
+from board.ratelimit import limited
 
 GRANTS = "walls"  # wall ids this browser entered with the wall's code (in the signed session)
 
@@ -116,6 +117,7 @@ def for_initiative(key: str):
 
 
 @bp.get("/w/<code>")
+@limited("join")
 def enter(code: str):
     """Enter a wall opened for a meeting with its code: no account needed."""
     wall = service.wall_by_code(code)
@@ -172,6 +174,7 @@ def _compose(wall, section, token, status=200, form=None, message=None):
 
 
 @bp.post("/walls/<int:wall_id>/notes")
+@limited("post")
 def post(wall_id: int):
     """Put a note up in a section. Bad input: the form comes back with a message (422), nothing stored."""
     wall = load_wall(wall_id)
@@ -212,6 +215,7 @@ def note(wall_id: int, note_id: int):
 
 
 @bp.route("/walls/<int:wall_id>/notes/<int:note_id>/reply", methods=["GET", "POST"])
+@limited("post")
 def reply(wall_id: int, note_id: int):
     """Reply under a note (one level)."""
     wall = load_wall(wall_id)
@@ -282,6 +286,7 @@ def delete(wall_id: int, note_id: int):
 
 
 @bp.post("/walls/<int:wall_id>/notes/<int:note_id>/react")
+@limited("react")
 def react(wall_id: int, note_id: int):
     """Add or take back a reaction (one of each kind per person)."""
     wall = _button(wall_id)
@@ -298,6 +303,7 @@ def react(wall_id: int, note_id: int):
 
 
 @bp.post("/walls/<int:wall_id>/notes/<int:note_id>/dots")
+@limited("react")
 def dots(wall_id: int, note_id: int):
     """Put one of your dots on a note, or take one back."""
     wall = _button(wall_id)

@@ -34,7 +34,10 @@ def running_server(home: Path, **extra_env: str):
     """Yield the base URL of a seeded Tavlan with a facilitator and a member (see FACILITATOR, MEMBER)."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{home}/tavlan.db", "TAVLAN_INSTANCE": str(home),
-           "SECRET_KEY": "e2e-secret", **extra_env}
+           "SECRET_KEY": "e2e-secret",
+           # Every browser test logs in from 127.0.0.1, often as the same account: rate limits
+           # (tests/test_ratelimit.py tests them) would cut the suite, not an attacker.
+           "TAVLAN_RATELIMIT_ENABLED": "0", **extra_env}
     env.pop("REDIS_URL", None)
     flask(env, "db", "upgrade")
     flask(env, "seed-demo")

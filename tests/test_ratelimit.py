@@ -1,0 +1,363 @@
+"""Rate limits (issue 8): a room of 300 phones behind ONE address is never limited, a flood is cut
+with a 429 in Swedish and a Retry-After, login guessing is cut per account and per address.
+
+These tests switch the limiter on (the rest of the suite runs with RATELIMIT_ENABLED false) and
+use the default limits from board/config.py unless a test says otherwise. With TEST_REDIS_URL set
+the counters live in Redis, and one test shows that a second app instance shares them."""
+import contextvars
+import os
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from board import create_app
+from board.config import RATELIMIT_DEFAULTS
+from board.extensions import db
+from board.feedback import service as feedback
+from board.feedback.models import Answer, Participant
+from board.ratelimit import limiter
+from board.walls import service as walls
+from tests import factories
+from tests.conftest import make_config
+
+ROOM = "192.0.2.10"  # one public address for the whole room (NAT), from the documentation range
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+SWEDISH = "för många förfrågningar på kort tid"
+
+
+
+
+def _close(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["live"].close()
+
+
+def _reset() -> None:
+    try:
+        limiter.reset()
+    except Exception:  # the store is down on purpose (test_limits_fall_back_to_memory_...)
+        pass
+
+
+@pytest.fixture
+def limited(app):
+    """An app like production: limits on, default numbers (memory, or Redis with TEST_REDIS_URL)."""
+    made = []
+
+    def build(**overrides):
+        made.append(create_app(make_config(RATELIMIT_ENABLED=True, **overrides)))
+        if len(made) == 1:
+            _reset()  # counters in Redis outlive an app: every test starts from zero
+        return made[-1]
+
+    yield build
+    _reset()
+    for other in made:
+        _close(other)
+
+
+@pytest.fixture
+def one_minute(monkeypatch):
+    """The limiter's clock stands still, so everything a test sends counts as sent within the same
+    minute, however long the test takes on a busy machine (the strictest case for a room)."""
+    import types
+
+    import limits.storage.memory
+    import limits.storage.redis
+
+    frozen = types.SimpleNamespace(time=lambda now=limits.storage.memory.time.time(): now)
+    monkeypatch.setattr(limits.storage.memory, "time", frozen)
+    monkeypatch.setattr(limits.storage.redis, "time", frozen)
+
+
+class Phone:
+    """One participant's browser: its own cookies, the room's shared address."""
+
+    def __init__(self, app, address=ROOM):
+        self.client = app.test_client()
+        self.client.environ_base["REMOTE_ADDR"] = address
+        self.token = None
+
+    def _run(self, method, url, **kw):
+        db.session.commit()  # end the test's transaction, so it sees what the request commits
+        response = contextvars.Context().run(getattr(self.client, method), url, **kw)
+        db.session.commit()
+        return response
+
+    def get(self, url, **kw):
+        response = self._run("get", url, **kw)
+        match = re.search(r'"X-CSRFToken": "([^"]+)"', response.get_data(as_text=True))
+        if match:
+            self.token = match.group(1)
+        return response
+
+    def post(self, url, data=None, htmx=True):
+        headers = {"HX-Request": "true", "HX-Request-Type": "partial"} if htmx else {}
+        return self._run("post", url, data={**(data or {}), "csrf_token": self.token or ""}, headers=headers)
+
+
+@pytest.fixture
+def meeting(app):
+    """A self-paced session with a choice question and a Q&A item holding one question, and a wall
+    opened with its own code holding one note."""
+    session = feedback.create_session("Ungdomsdialog", pacing="self")
+    choice = feedback.save_item(session, {"kind": "choice", "title": "Vad är viktigast?",
+                                          "options": ["Fritid", "Skola", "Trygghet"]})
+    qa = feedback.save_item(session, {"kind": "qa", "title": "Frågor till nämnden"})
+    with app.test_request_context():
+        first = feedback.join(session, "seed-token", None)
+        feedback.ask(session, qa, first, "Hur får vi fler mötesplatser?")
+        wall = walls.create_wall("Idéer för fritiden")
+        walls.open_with_code(wall)
+        note = walls.post_note(wall, "Längre öppettider på fritidsgården")
+    from board.feedback.models import QAQuestion
+
+    question = db.session.scalar(select(QAQuestion))
+    return {"session": session, "choice": choice, "qa": qa, "question": question, "wall": wall, "note": note,
+            "options": [str(o.id) for o in choice.options]}
+
+
+def _answer_url(m):
+    return f"/j/{m['session'].code}/items/{m['choice'].id}"
+
+
+# The busiest minute of a room of 300 behind one address, per group (docs/architecture.md, "Rate limits").
+BUSIEST_MINUTE = {"join": 2_100, "answer": 2_100, "react": 3_000, "post": 600}
+
+
+def _already_sent(app, group: str, amount: int, address: str = ROOM) -> None:
+    """Count `amount` requests of `group` from `address` as the limiter counts them (sending them one
+    by one would take minutes on a shared test machine)."""
+    from limits import parse
+
+    item = parse(app.config[f"RATELIMIT_{group.upper()}_ADDRESS"])
+    limiter.limiter.hit(item, "tavlan", f"addr:{address}", f"{group}-address", cost=amount)
+
+
+def test_a_room_of_300_phones_on_one_address_is_never_limited(limited, meeting, one_minute):
+    """The busiest minute of a meeting, all counted within one minute. 300 phones behind one address
+    each join, answer and upvote (900 requests, each phone with its own cookie); the rest of that
+    minute's traffic from the room (more page loads, the other five answers per phone, reactions)
+    is counted in beforehand. No request is refused."""
+    app = limited()
+    m = meeting
+    phones = 300
+    _already_sent(app, "join", BUSIEST_MINUTE["join"] - phones)
+    _already_sent(app, "answer", BUSIEST_MINUTE["answer"] - phones)
+    _already_sent(app, "react", BUSIEST_MINUTE["react"] - phones)
+    statuses: dict[int, int] = {}
+
+    def count(response):
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    room = [Phone(app) for _ in range(phones)]
+    for phone in room:
+        count(phone.get(f"/j/{m['session'].code}?item={m['choice'].id}"))
+    for i, phone in enumerate(room):
+        count(phone.post(_answer_url(m), {"option": m["options"][i % 3]}))
+    for phone in room:
+        count(phone.post(f"/j/{m['session'].code}/questions/{m['question'].id}/vote"))
+    assert statuses == {200: 2 * phones, 204: phones}
+    assert db.session.scalar(select(func.count(Answer.id))) == phones
+    assert db.session.scalar(select(func.count(Participant.id))) == phones + 1
+
+
+def test_a_room_of_300_also_fits_the_walls_limits(limited, meeting, one_minute):
+    """The wall's part of the busiest minute: 30 of the phones enter the wall, react and post; the
+    other 270 phones' share is counted in beforehand."""
+    app = limited()
+    m = meeting
+    _already_sent(app, "join", BUSIEST_MINUTE["join"] - 60)
+    _already_sent(app, "react", BUSIEST_MINUTE["react"] - 60)
+    _already_sent(app, "post", BUSIEST_MINUTE["post"] - 60)
+    statuses = set()
+    for phone in (Phone(app) for _ in range(30)):
+        statuses.add(phone.get(f"/j/{m['session'].code}").status_code)
+        statuses.add(phone.get(f"/w/{m['wall'].code}").status_code)
+        for kind in ("gillar", "ide"):
+            statuses.add(phone.post(f"/walls/{m['wall'].id}/notes/{m['note'].id}/react", {"kind": kind}).status_code)
+        for text in ("Fler bänkar i parken", "Öppet längre på lördagar"):
+            statuses.add(phone.post(f"/walls/{m['wall'].id}/notes", {"text": text, "colour": "gul"}).status_code)
+    assert statuses <= {200, 303}, statuses
+
+
+def test_one_phone_flooding_is_cut_and_the_rest_of_the_room_is_not(limited, meeting):
+    app = limited()
+    m = meeting
+    flooder, neighbour = Phone(app), Phone(app)
+    flooder.get(f"/j/{m['session'].code}")
+    neighbour.get(f"/j/{m['session'].code}")
+    per_person = int(RATELIMIT_DEFAULTS["RATELIMIT_ANSWER"].split()[0])
+    statuses = [flooder.post(_answer_url(m), {"option": m["options"][n % 3]}).status_code
+                for n in range(per_person)]
+    assert statuses == [200] * per_person
+    cut = flooder.post(_answer_url(m), {"option": m["options"][0]})
+    assert cut.status_code == 429
+    body = cut.get_data(as_text=True)
+    assert SWEDISH in body.lower() and 'role="alert"' in body and "<html" not in body  # a fragment, inline
+    assert 1 <= int(cut.headers["Retry-After"]) <= 60
+    # The phone next to it, on the same address, answers as before.
+    assert neighbour.post(_answer_url(m), {"option": m["options"][1]}).status_code == 200
+
+
+def test_a_cut_without_htmx_is_a_whole_page_in_swedish(limited, meeting):
+    app = limited(RATELIMIT_ANSWER="2 per minute")
+    phone = Phone(app)
+    phone.get(f"/j/{meeting['session'].code}")
+    for _ in range(2):
+        assert phone.post(_answer_url(meeting), {"option": meeting["options"][0]}, htmx=False).status_code == 303
+    page = phone.post(_answer_url(meeting), {"option": meeting["options"][0]}, htmx=False)
+    assert page.status_code == 429 and page.headers["Retry-After"]
+    text = page.get_data(as_text=True)
+    assert "<html" in text and "<h1>För många försök</h1>" in text and SWEDISH in text.lower()
+
+
+def test_a_script_sending_new_cookies_every_time_meets_the_address_ceiling(limited, meeting):
+    """A script that invents a new cookie for every request escapes the per-person limit; the
+    per-address ceiling cuts it (lowered here to keep the test short; the default is the next test)."""
+    app = limited(RATELIMIT_JOIN_ADDRESS="100 per minute")
+    script = Phone(app)
+    url = f"/j/{meeting['session'].code}"
+    statuses = []
+    for n in range(110):
+        script.client.set_cookie("tavlan_participant", f"invented-{n}")
+        statuses.append(script.get(url).status_code)
+    assert statuses == [200] * 100 + [429] * 10
+    refused = script.get(url)
+    assert refused.headers["Retry-After"] and SWEDISH in refused.get_data(as_text=True).lower()
+    # Another address is not affected.
+    assert Phone(app, address="198.51.100.7").get(url).status_code == 200
+
+
+def test_the_default_address_ceiling_cuts_a_cookieless_flood_of_thousands(limited, meeting):
+    """A script without cookies has sent nearly a minute's default ceiling from the room's address
+    (counted as the limiter counts requests; sending them one by one would take minutes here);
+    of its next 20 requests the first 10 pass and the rest are cut."""
+    from limits import parse
+
+    app = limited()
+    ceiling = app.config["RATELIMIT_JOIN_ADDRESS"]
+    assert ceiling == RATELIMIT_DEFAULTS["RATELIMIT_JOIN_ADDRESS"]
+    amount = parse(ceiling).amount
+    assert 2_100 * 2 <= amount <= 10_000  # at least twice the room's busiest minute (docs), below a flood
+    _already_sent(app, "join", amount - 10)
+    script = Phone(app)
+    statuses = []
+    for _ in range(20):
+        script.client.delete_cookie("tavlan_participant")
+        statuses.append(script.get(f"/j/{meeting['session'].code}").status_code)
+    assert statuses == [200] * 10 + [429] * 10
+
+
+def test_login_guessing_is_cut_per_account_from_any_address(limited):
+    app = limited()
+    user = factories.make_user()
+    per_account = int(RATELIMIT_DEFAULTS["RATELIMIT_LOGIN"].split()[0])
+    statuses = []
+    for n in range(per_account + 1):
+        guesser = Phone(app, address=f"203.0.113.{n + 1}")  # a new address each time
+        guesser.get("/login")
+        statuses.append(guesser.post("/login", {"email": user.email, "password": f"gissning {n}"},
+                                     htmx=False).status_code)
+    assert statuses == [422] * per_account + [429]
+    # Even the right password waits, from yet another address; other accounts are unaffected.
+    late = Phone(app, address="203.0.113.200")
+    late.get("/login")
+    assert late.post("/login", {"email": user.email, "password": factories.PASSWORD}, htmx=False).status_code == 429
+    other = factories.make_user()
+    assert late.post("/login", {"email": other.email, "password": factories.PASSWORD}, htmx=False).status_code == 303
+
+
+def test_login_from_one_address_is_cut_after_the_address_limit(limited):
+    app = limited(RATELIMIT_LOGIN_ADDRESS="20 per minute")
+    office = Phone(app, address="198.51.100.20")
+    office.get("/login")
+    statuses = [office.post("/login", {"email": f"person{n}@example.se", "password": "fel lösenord här"},
+                            htmx=False).status_code for n in range(21)]
+    assert statuses[:20] == [422] * 20 and statuses[20] == 429
+    assert "för många" in office.post("/login", {"email": "a@example.se", "password": "x"},
+                                      htmx=False).get_data(as_text=True).lower()
+    assert office.get("/login").status_code == 200  # the form itself is not limited
+
+
+def test_exactly_the_endpoints_people_can_flood_are_limited(limited):
+    """Health checks, static files and live streams (which reconnect by themselves) are not limited."""
+    app = limited(**{name: "1 per minute" for name in RATELIMIT_DEFAULTS})
+    from flask_limiter.util import get_qualified_name
+
+    limited_endpoints = {endpoint for endpoint, view in app.view_functions.items()
+                         if get_qualified_name(view) in limiter._marked_for_limiting}
+    assert limited_endpoints == {
+        "auth.login", "feedback.join_box", "feedback.participant", "feedback.answer", "feedback.identity",
+        "feedback.ask", "feedback.upvote", "walls.enter", "walls.post", "walls.reply", "walls.react",
+        "walls.dots", "canvas.move"}
+    client = app.test_client()
+    for _ in range(5):
+        assert client.get("/healthz").status_code in (200, 503)
+        assert client.get("/static/css/tavlan.css").status_code in (200, 304)
+        assert client.get("/favicon.ico").status_code == 200
+    # Even with every limit at one a minute, the login page and live streams open again and again.
+    for _ in range(3):
+        assert client.get("/login").status_code == 200
+        stream = client.get("/live/no-such-channel", headers={"Accept": "text/event-stream"})
+        assert stream.status_code != 429
+        stream.close()
+
+
+def test_canvas_moves_are_limited_per_account(limited):
+    app = limited(RATELIMIT_MOVE="3 per minute")
+    user = factories.make_user(role="facilitator")
+    editor = Phone(app, address="198.51.100.30")
+    editor.get("/login")
+    assert editor.post("/login", {"email": user.email, "password": factories.PASSWORD}, htmx=False).status_code == 303
+    editor.get("/canvases")
+    statuses = [editor.post("/canvases/999999/move", {"item": "x", "target": "y"}).status_code for _ in range(4)]
+    assert statuses[:3] == [404] * 3 and statuses[3] == 429
+
+
+def test_limits_fall_back_to_memory_when_the_counter_store_is_down(limited, meeting):
+    """Redis down must not cost an answer: the limiter counts in memory until it is back."""
+    app = limited(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", RATELIMIT_ANSWER="2 per minute")
+    phone = Phone(app)
+    assert phone.get(f"/j/{meeting['session'].code}").status_code == 200
+    statuses = [phone.post(_answer_url(meeting), {"option": meeting["options"][0]}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_limits_and_their_store_are_read_from_the_environment(app, monkeypatch):
+    monkeypatch.setenv("TAVLAN_RATELIMIT_ANSWER", "5 per minute")
+    monkeypatch.setenv("TAVLAN_RATELIMIT_JOIN_ADDRESS", "100 per minute")
+    monkeypatch.setenv("TAVLAN_RATELIMIT_ENABLED", "0")
+    from board.config import from_environment
+
+    settings = from_environment(app.instance_path)
+    assert settings["RATELIMIT_ANSWER"] == "5 per minute"
+    assert settings["RATELIMIT_JOIN_ADDRESS"] == "100 per minute"
+    assert settings["RATELIMIT_ENABLED"] is False
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs TEST_REDIS_URL")
+def test_with_redis_two_app_instances_share_the_counters(limited, meeting):
+    """Two workers (here: two app instances, each with its own connection) count together."""
+    import redis
+
+    first = limited(RATELIMIT_ANSWER="10 per minute")
+    assert first.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    phone = Phone(first)
+    phone.get(f"/j/{meeting['session'].code}")
+    for _ in range(6):
+        assert phone.post(_answer_url(meeting), {"option": meeting["options"][0]}).status_code == 200
+    keys = redis.Redis.from_url(REDIS_URL).keys("LIMITS:tavlan/answer-person*")
+    assert keys, "the counter is not in Redis"
+    # A second instance binds the limiter anew (a new connection; a memory store would start at 0).
+    second = limited(RATELIMIT_ANSWER="10 per minute")
+    same_phone = Phone(second)  # the same browser, now served by the other worker
+    for name in ("tavlan_participant", "tavlan_session"):
+        same_phone.client.set_cookie(name, phone.client.get_cookie(name).value)
+    same_phone.token = phone.token
+    statuses = [same_phone.post(_answer_url(meeting), {"option": meeting["options"][1]}).status_code
+                for _ in range(5)]
+    assert statuses == [200] * 4 + [429]
