@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from board.extensions import db, login_manager
@@ -60,7 +61,7 @@ def healthz():
     status = 200
     try:
         db.session.execute(text("SELECT 1"))
-    except OperationalError:
+    except (OperationalError, PoolTimeout):
         db.session.rollback()
         body.update(status="degraded", db="down")
         status = 503
@@ -141,15 +142,15 @@ DB_RETRY_AFTER = 5  # seconds; a restarted PostgreSQL is usually back well withi
 def database_unavailable(error: Exception) -> bool:
     """Whether `error` means the database cannot be reached or written now (not a bug in a query):
     a lost or refused connection, a server shutting down, SQLite locked or its disk full, a
-    read-only database."""
-    if isinstance(error, OperationalError):
+    read-only database, or no pooled connection free in time (a reconnect storm after a restart)."""
+    if isinstance(error, (OperationalError, PoolTimeout)):
         return True
     if isinstance(error, DBAPIError):
         return error.connection_invalidated or getattr(error.orig, "sqlstate", None) == "25006"
     return False
 
 
-def handle_db_down(error: DBAPIError):
+def handle_db_down(error: DBAPIError | PoolTimeout):
     """503 with Retry-After while the database is away; nothing was acknowledged, so the user may
     simply send again. Any other database error is a bug: the 500 handler takes it."""
     if not database_unavailable(error):
@@ -225,6 +226,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(DBAPIError, handle_db_down)
+    app.register_error_handler(PoolTimeout, handle_db_down)
     app.register_error_handler(Exception, handle_server_error)
 
     @app.context_processor

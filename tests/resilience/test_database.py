@@ -11,8 +11,10 @@ import psycopg
 import pytest
 from sqlalchemy import event
 
-from board import live
+from board import create_app, live
 from board.extensions import db
+
+from tests.conftest import make_config
 
 from .conftest import LOCK_WAIT_MS, needs_postgres, services, sqlite_only
 from .writes import PATHS
@@ -82,6 +84,24 @@ def test_a_locked_sqlite_database_answers_within_its_lock_wait(app, as_role):
         started = time.monotonic()
         assert write.send().status_code == 503
     assert time.monotonic() - started < LOCK_WAIT_MS / 1000 + 2
+
+
+def test_when_no_pooled_connection_frees_up_in_time_the_answer_is_a_503(_schema, tmp_path, monkeypatch):
+    """A reconnect storm after a restart can hold every pooled connection for a moment."""
+    monkeypatch.setenv("TAVLAN_INSTANCE", str(tmp_path / "instance"))
+    app = create_app(make_config(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0,
+                                                            "pool_timeout": 0.2}))
+    with app.app_context():
+        busy = db.engine.connect()  # the only connection, held elsewhere
+        try:
+            assert_outage_page(app.test_client().get("/j/123456"), htmx=False)
+            health = app.test_client().get("/healthz")
+            assert health.status_code == 503 and health.get_json()["db"] == "down"
+        finally:
+            busy.close()
+        assert app.test_client().get("/j/123456").status_code == 404  # unknown code, answered again
+        app.extensions["live"].close()
+        db.engine.dispose()
 
 
 @needs_postgres
