@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired, NumberRange
+from wtforms.validators import AnyOf, NumberRange, Optional
 
 # C0/C1 controls except tab and newline, plus bidi overrides that can make text display reversed.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -69,11 +69,11 @@ class RetentionFields:
     """How long a session or wall keeps its participants' tokens and names, and what happens then
     (board/gdpr/retention.py). Mixed into a TavlanForm; the default comes from RETENTION_MONTHS."""
 
+    # Left empty (or not sent, as by older scripts): the configured default, stored as None.
     retention_months = MonthsField(_l("Gallra efter (månader)"), validators=[
-        InputRequired(_l("Ange ett helt antal månader, från 1 till 120.")),
-        NumberRange(min=1, max=120, message=_l("Ange ett helt antal månader, från 1 till 120."))])
+        Optional(), NumberRange(min=1, max=120, message=_l("Ange ett helt antal månader, från 1 till 120."))])
     retention_action = RadioField(_l("När tiden har gått ut"), choices=[
         SelectChoice("anonymise", _l("Anonymisera: deltagarnas token, namn och organisationer tas bort, innehållet finns kvar")),
         SelectChoice("delete", _l("Radera allt, med allt innehåll"))], default="anonymise", validate_choice=False,
-        validators=[InputRequired(_l("Välj vad som ska hända.")),
-                    AnyOf(("anonymise", "delete"), message=_l("Välj vad som ska hända."))])
+        filters=[lambda value: value or "anonymise"],
+        validators=[Optional(), AnyOf(("anonymise", "delete"), message=_l("Välj vad som ska hända."))])

@@ -862,10 +862,10 @@ def erase_own_note(wall: Wall, note_id: int, *, user=None, token: str | None = N
     publish_removed(*removed)
 
 
-def set_retention(wall: Wall, months: int, action: str) -> None:
-    """How long the wall keeps its posters' tokens and names after its last note, and what happens
-    then ("anonymise" or "delete"; see board/gdpr/retention.py)."""
-    if action not in ("anonymise", "delete") or not 1 <= months <= 120:
+def set_retention(wall: Wall, months: int | None, action: str) -> None:
+    """How long the wall keeps its posters' tokens and names after its last note (None: the
+    configured default), and what happens then ("anonymise" or "delete"; board/gdpr/retention.py)."""
+    if action not in ("anonymise", "delete") or not (months is None or 1 <= months <= 120):
         raise ValueError((months, action))
     wall.retention_months, wall.retention_action = months, action
     db.session.commit()

@@ -241,7 +241,7 @@ def test_a_facilitator_sets_a_walls_retention(app, open_wall, as_role):
     ("0", "anonymise", "Ange ett helt antal månader, från 1 till 120."),
     ("121", "anonymise", "Ange ett helt antal månader, från 1 till 120."),
     ("tolv", "anonymise", "Ange ett helt antal månader, från 1 till 120."),
-    ("", "anonymise", "Ange ett helt antal månader, från 1 till 120."),
+    ("-3", "anonymise", "Ange ett helt antal månader, från 1 till 120."),
     ("12", "kasta", "Välj vad som ska hända."),
 ])
 def test_bad_retention_settings_are_refused_with_a_message(app, open_wall, as_role, months, action, message):
@@ -280,3 +280,14 @@ def test_a_sessions_retention_is_set_on_its_forms(app, as_role):
         "retention_action": "anonymise"}).status_code == 303
     db.session.expire_all()
     assert db.session.get(FeedbackSession, session.id).retention_months == 36
+
+
+def test_an_empty_period_or_a_form_without_the_fields_means_the_configured_default(app, open_wall, as_role):
+    facilitator = as_role("facilitator")
+    assert facilitator.post(f"/walls/{open_wall.id}/gallring",
+                            {"retention_months": "", "retention_action": "delete"}).status_code == 303
+    assert facilitator.post("/sessions", {"title": "Utan gallringsfält", "pacing": "presenter"}).status_code == 303
+    db.session.expire_all()
+    wall, session = db.session.get(Wall, open_wall.id), db.session.scalar(select(FeedbackSession))
+    assert (wall.retention_months, wall.retention_action) == (None, "delete")
+    assert (session.retention_months, session.retention_action) == (None, "anonymise")
