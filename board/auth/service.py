@@ -8,10 +8,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from board import audit
+from board.auth import passwords
 from board.auth.models import ROLES, LoginThrottle, User
 from board.extensions import db
-
-MIN_PASSWORD = 10
 
 
 class AccountError(ValueError):
@@ -31,8 +30,8 @@ def create_user(email: str, password: str, role: str = "member", name: str = "",
     """Create and commit a user. Raises AccountError for a bad role, short password or taken e-mail."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    if (why := passwords.problem(password)) is not None:
+        raise AccountError(why)
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise AccountError("not an e-mail address")
@@ -65,8 +64,8 @@ def set_role(user: User, role: str, organisation=None) -> None:
 
 def set_password(user: User, password: str) -> None:
     """Set a new password; every other session of the user ends."""
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    if (why := passwords.problem(password)) is not None:
+        raise AccountError(why)
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     db.session.commit()
 

@@ -1,6 +1,6 @@
 import time
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
@@ -25,6 +25,15 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
+def _renew_session() -> None:
+    """Start a fresh session at login and logout: nothing from before carries over (not the CSRF
+    token, not a value planted by someone who had the browser before), only the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limited("login")
 def login():
@@ -45,6 +54,7 @@ def login():
             return render_template("auth/login.html", form=form), 429, \
                 {"Retry-After": str(verdict.refused_for)}
         if verdict.user:
+            _renew_session()
             login_user(verdict.user)
             return redirect(safe_next(form.next.data) or url_for("portfolio.home"), 303)
         time.sleep(verdict.delay)
@@ -62,4 +72,5 @@ def logout():
     if not form.validate_on_submit():
         abort(400)
     logout_user()
+    _renew_session()
     return redirect(url_for("portfolio.home"), 303)
