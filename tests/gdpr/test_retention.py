@@ -262,6 +262,18 @@ def test_the_anonymised_sessions_results_and_panel_show_without_errors(app, runn
     session = session_with_people()
     run(runner)
     facilitator = as_role("facilitator")
-    for url in (f"/sessions/{session.id}", f"/sessions/{session.id}/results", f"/sessions/{session.id}/present"):
+    for url in (f"/sessions/{session.id}", f"/sessions/{session.id}/results", f"/sessions/{session.id}/present",
+                f"/sessions/{session.id}/export.json", f"/sessions/{session.id}/answers.xlsx"):
         assert facilitator.get(url).status_code == 200, url
     assert "Svar 1 i Styrgrupp mars" in facilitator.get(f"/sessions/{session.id}/results").get_data(as_text=True)
+    csv = facilitator.get(f"/sessions/{session.id}/answers.csv").get_data(as_text=True)
+    assert "Svar 1 i Styrgrupp mars" in csv and "Deltagare 1" not in csv and "Exempelkommunen" not in csv
+
+
+def test_the_anonymised_walls_exports_keep_the_notes_without_names(app, runner, as_role):
+    wall = wall_with_people()
+    run(runner)
+    facilitator = as_role("facilitator")
+    assert facilitator.get(f"/walls/{wall.id}/export.xlsx").status_code == 200
+    csv = facilitator.get(f"/walls/{wall.id}/export.csv").get_data(as_text=True)
+    assert "Medlemmens lapp" in csv and "Ada Exempel" not in csv
