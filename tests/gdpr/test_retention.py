@@ -266,6 +266,7 @@ def test_the_anonymised_sessions_results_and_panel_show_without_errors(app, runn
                 f"/sessions/{session.id}/export.json", f"/sessions/{session.id}/answers.xlsx"):
         assert facilitator.get(url).status_code == 200, url
     assert "Svar 1 i Styrgrupp mars" in facilitator.get(f"/sessions/{session.id}/results").get_data(as_text=True)
+    assert "Anonymiserad " in facilitator.get(f"/sessions/{session.id}").get_data(as_text=True)
     csv = facilitator.get(f"/sessions/{session.id}/answers.csv").get_data(as_text=True)
     assert "Svar 1 i Styrgrupp mars" in csv and "Deltagare 1" not in csv and "Exempelkommunen" not in csv
 
