@@ -239,7 +239,9 @@ def retention_run(dry_run: bool):
         click.echo("Inget har passerat sin gallringstid: inget togs bort.")
         return
     sessions = sum(1 for o in outcomes if o.kind == "session")
-    click.echo(f"Totalt: {sessions} sessioner och {len(outcomes) - sessions} väggar "
+    walls_ = len(outcomes) - sessions
+    click.echo(f"Totalt: {sessions} {'session' if sessions == 1 else 'sessioner'} och "
+               f"{walls_} {'vägg' if walls_ == 1 else 'väggar'} "
                f"{'skulle gallras' if dry_run else 'gallrade'} ({sum(o.removed for o in outcomes)} uppgifter)."
                + (" Inget ändrades (--dry-run)." if dry_run else ""))
     if failed:

@@ -103,15 +103,18 @@ class Outcome:
                                f"{self.counts.get('participants', 0)} deltagare, "
                                f"{self.counts.get('notes', 0)} lappar på väggar)")
             return head + f"raderad ({self.counts.get('notes', 0)} lappar)"
-        parts = [f"{n} {label}" for key, label in LABELS if (n := self.counts.get(key, 0))]
+        parts = [f"{n} {one if n == 1 else many}" for key, one, many in LABELS if (n := self.counts.get(key, 0))]
         if not parts:
             return head + "anonymiserad, inget kvar att ta bort"
         listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " och " + parts[-1]
         return head + listed + " borttagna"
 
 
-LABELS = (("tokens", "deltagartoken"), ("names", "namn"), ("organisations", "organisationer"),
-          ("accounts", "kopplingar till konton"), ("person_keys", "reaktions- och prickägare"))
+# What the output line calls each count: (key, one, several).
+LABELS = (("tokens", "deltagartoken", "deltagartoken"), ("names", "namn", "namn"),
+          ("organisations", "organisation", "organisationer"),
+          ("accounts", "koppling till ett konto", "kopplingar till konton"),
+          ("person_keys", "reaktions- eller prickägare", "reaktions- och prickägare"))
 
 
 def _session_counts(session: FeedbackSession) -> dict[str, int]:
@@ -175,6 +178,15 @@ def _anonymise_wall(wall: Wall) -> None:
     wall.anonymised_at = utcnow()
 
 
+def _added_since(wall: Wall, moment: datetime) -> bool:
+    notes = select(Note.id).where(Note.wall_id == wall.id)
+    votes = select(DotVote.id).where(DotVote.wall_id == wall.id)
+    return any(db.session.scalar(select(query.exists())) for query in (
+        select(Note.id).where(Note.wall_id == wall.id, Note.created_at > moment),
+        select(Reaction.id).where(Reaction.note_id.in_(notes), Reaction.created_at > moment),
+        select(Dot.id).where(Dot.vote_id.in_(votes), Dot.created_at > moment)))
+
+
 def expired(today: date | None = None) -> list[tuple[str, object]]:
     """Sessions and walls whose period has run out and that still hold something to remove:
     ("session", FeedbackSession) and ("wall", Wall) pairs, oldest first."""
@@ -188,9 +200,9 @@ def expired(today: date | None = None) -> list[tuple[str, object]]:
     for wall in db.session.scalars(select(Wall).order_by(Wall.id)):
         if expires_on(wall) > today:
             continue
-        last = db.session.scalar(select(func.max(Note.created_at)).where(Note.wall_id == wall.id))
-        # Anonymised before, and nothing posted since: nothing to do (a wall can be used again).
-        if wall.anonymised_at is not None and (last is None or _aware(last) <= _aware(wall.anonymised_at)):
+        # Anonymised before, and nothing posted, reacted or dotted since: nothing to do (members
+        # can use a wall again; what they add is anonymised when it has been idle long enough).
+        if wall.anonymised_at is not None and not _added_since(wall, _aware(wall.anonymised_at)):
             continue
         found.append(("wall", wall))
     return found

@@ -79,8 +79,8 @@ def test_an_expired_session_is_anonymised_and_keeps_its_content(app, runner):
     result = run(runner)
     assert result.exit_code == 0, result.output
     assert f"Session {session.id} 'Styrgrupp mars': 3 deltagartoken, 2 namn, 2 organisationer och " \
-           "1 kopplingar till konton borttagna" in result.output
-    assert "Totalt: 1 sessioner och 0 väggar gallrade" in result.output
+           "1 koppling till ett konto borttagna" in result.output
+    assert "Totalt: 1 session och 0 väggar gallrade (8 uppgifter)." in result.output
     old = db.session.scalars(select(Participant).where(Participant.session_id == session.id)).all()
     assert len(old) == 3  # the counts stay
     assert all(p.token_hash.startswith("anon:") and p.name == "" and p.organisation == "" and p.user_id is None
@@ -129,7 +129,7 @@ def test_an_expired_wall_is_anonymised_every_link_to_a_device_or_person_cut(app,
     db.session.commit()
     result = run(runner)
     assert result.exit_code == 0, result.output
-    assert (f"Vägg {wall.id} 'Studentcoacher': 2 deltagartoken, 1 namn, 1 organisationer, 1 kopplingar till konton "
+    assert (f"Vägg {wall.id} 'Studentcoacher': 2 deltagartoken, 1 namn, 1 organisation, 1 koppling till ett konto "
             "och 4 reaktions- och prickägare borttagna") in result.output
     notes = db.session.scalars(select(Note).where(Note.wall_id == wall.id)).all()
     assert len(notes) == 3 and {n.text for n in notes} == {"En lapp", "Ett svar", "Medlemmens lapp"}
@@ -172,6 +172,17 @@ def test_a_wall_used_again_after_anonymising_is_anonymised_again_when_it_expires
     result = run(runner)
     assert f"Vägg {wall.id} 'Studentcoacher': 1 deltagartoken borttagna" in result.output
     assert count(Note, Note.author_token_hash.is_not(None)) == 0
+
+
+def test_a_reaction_after_anonymising_is_anonymised_by_the_next_run(app, runner):
+    wall = wall_with_people()
+    run(runner)
+    note = db.session.scalar(select(Note).where(Note.wall_id == wall.id, Note.text == "Medlemmens lapp"))
+    walls.toggle_reaction(note, "ide", token="w-tok-late")
+    result = run(runner)
+    assert f"Vägg {wall.id} 'Studentcoacher': 1 reaktions- eller prickägare borttagna" in result.output
+    assert count(Reaction, Reaction.person.startswith("t:")) == 0
+    assert "Inget har passerat" in run(runner).output
 
 
 def test_delete_removes_the_whole_session_and_the_notes_it_carried(app, runner, demo):
