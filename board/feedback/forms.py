@@ -17,6 +17,8 @@ class SessionForm(RetentionFields, TavlanForm):
         validators=[InputRequired()])
     ask_name = BooleanField(_l("Fråga efter namn (frivilligt för deltagarna)"))
     ask_organisation = BooleanField(_l("Fråga efter organisation (frivilligt för deltagarna)"))
+    identity_reason = StringField(_l("Varför du frågar efter namn eller organisation (valfritt)"), validators=[
+        Length(max=300, message=_l("Högst %(max)d tecken."))])
     word_filter = BooleanField(_l("Håll kvar svar med svordomar tills en moderator godkänt dem"))
 
 

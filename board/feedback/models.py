@@ -29,6 +29,8 @@ class FeedbackSession(IdMixin, TimestampMixin, db.Model):
     pacing: Mapped[str] = mapped_column(String(10), default="presenter")
     ask_name: Mapped[bool] = mapped_column(default=False)
     ask_organisation: Mapped[bool] = mapped_column(default=False)
+    # Why the facilitator asks for a name or organisation, shown to participants beside the fields.
+    identity_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # The item on the big screen; None before the start ("waiting for the presenter").
     current_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("feedback_item.id", ondelete="SET NULL", use_alter=True))

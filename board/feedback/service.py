@@ -169,12 +169,12 @@ def save_with_fresh_code(build) -> FeedbackSession:
 
 def create_session(title: str, held_on=None, initiative=None, pacing="presenter", ask_name=False,
                    ask_organisation=False, user=None, word_filter=False, retention_months=None,
-                   retention_action="anonymise") -> FeedbackSession:
+                   retention_action="anonymise", identity_reason: str = "") -> FeedbackSession:
     """Create a session with a fresh six-digit join code."""
     return save_with_fresh_code(lambda code: FeedbackSession(
         code=code, title=title, held_on=held_on, initiative=initiative, pacing=pacing, ask_name=ask_name,
         ask_organisation=ask_organisation, word_filter=word_filter, created_by_id=user.id if user else None,
-        retention_months=retention_months, retention_action=retention_action))
+        retention_months=retention_months, retention_action=retention_action, identity_reason=identity_reason))
 
 
 def update_session(session: FeedbackSession, **values) -> None:

@@ -88,7 +88,8 @@ def index():
                                          form.pacing.data, form.ask_name.data, form.ask_organisation.data,
                                          current_user, word_filter=form.word_filter.data,
                                          retention_months=form.retention_months.data,
-                                         retention_action=form.retention_action.data)
+                                         retention_action=form.retention_action.data,
+                                         identity_reason=form.identity_reason.data or "")
         return redirect(url_for("feedback.show", session_id=session.id), 303)
     sessions = db.session.scalars(service.sessions_query()).all()
     templates = db.session.scalars(service.sessions_query(templates=True)).all()
@@ -119,7 +120,8 @@ def edit(session_id: int):
                                initiative=_initiative(form.initiative.data), pacing=form.pacing.data,
                                ask_name=form.ask_name.data, ask_organisation=form.ask_organisation.data,
                                word_filter=form.word_filter.data, retention_months=form.retention_months.data,
-                               retention_action=form.retention_action.data)
+                               retention_action=form.retention_action.data,
+                               identity_reason=form.identity_reason.data or "")
         return redirect(url_for("feedback.show", session_id=session.id), 303)
     return render_template("feedback/edit.html", session=session, form=form), \
         422 if request.method == "POST" else 200

@@ -1,4 +1,5 @@
-"""Audit log (never edited: triggers refuse UPDATE and DELETE), site pages, accessibility reports
+"""Audit log (never edited: triggers refuse UPDATE and DELETE), site pages, accessibility reports,
+and why a session asks participants for a name (feedback_session.identity_reason)
 
 Revision ID: 0010
 Revises: 0009
@@ -81,8 +82,13 @@ def upgrade():
     with op.batch_alter_table('accessibility_report', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accessibility_report_created_at'), ['created_at'], unique=False)
 
+    with op.batch_alter_table('feedback_session', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('identity_reason', sa.String(length=300), server_default='', nullable=False))
+
 
 def downgrade():
+    with op.batch_alter_table('feedback_session', schema=None) as batch_op:
+        batch_op.drop_column('identity_reason')
     with op.batch_alter_table('accessibility_report', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_accessibility_report_created_at'))
     op.drop_table('accessibility_report')

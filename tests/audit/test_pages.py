@@ -200,3 +200,24 @@ def test_the_wall_signature_form_says_it_is_optional_and_links_to_the_privacy_pa
     page = _text(Actor(app).get(f"/w/{code}", follow_redirects=True))
     box = page.split('class="author-box"')[1].split("</details>")[0]
     assert "Frivilligt." in box and 'href="/personuppgifter"' in box
+
+
+def test_a_facilitator_says_why_names_are_asked_and_participants_see_it(app, as_role):
+    facilitator = as_role("facilitator")
+    response = facilitator.post("/sessions", {"title": "Föreningsträff", "pacing": "self", "initiative": "",
+                                              "ask_organisation": "y", "retention_months": "12",
+                                              "retention_action": "anonymise",
+                                              "identity_reason": "För att kunna återkoppla till er förening."})
+    assert response.status_code == 303, _text(response)[:2000]
+    session = db.session.scalar(select(feedback.FeedbackSession))
+    feedback.save_item(session, {"kind": "open", "title": "Vad saknas?"})
+    identity = _text(Actor(app).get(f"/j/{session.code}")).split('class="identity"')[1].split("</details>")[0]
+    assert "För att kunna återkoppla till er förening." in identity
+    assert "Du kan svara utan att fylla i något." in identity and 'href="/personuppgifter"' in identity
+
+    too_long = facilitator.post(f"/sessions/{session.id}/edit", {
+        "title": "Föreningsträff", "pacing": "self", "initiative": "", "retention_months": "12",
+        "retention_action": "anonymise", "identity_reason": "x" * 301})
+    assert too_long.status_code == 422 and "Högst 300 tecken." in _text(too_long)
+    db.session.refresh(session)
+    assert session.identity_reason == "För att kunna återkoppla till er förening."
