@@ -17,7 +17,7 @@ import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from board.extensions import db
 
@@ -141,7 +141,9 @@ def _run(tool: str, url, args: list[str], dbname_flag: bool = False) -> None:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    target = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    # URL.set(password=None) would keep the password: build the libpq URI without it.
+    target = URL.create("postgresql", username=url.username, host=url.host, port=url.port,
+                        database=url.database, query=url.query).render_as_string(hide_password=False)
     result = subprocess.run([tool, "--dbname", target, *args], env=env, stdin=subprocess.DEVNULL,
                             capture_output=True, text=True)
     if result.returncode != 0:
