@@ -467,7 +467,9 @@ def _value(column, value, path: str, errors: list[str]):
             return value
         errors.append(f"{path}: " + _("måste vara ett heltal"))
     elif isinstance(kind, Float):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # json.loads reads NaN and Infinity too; no column of ours holds them.
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300 \
+                and value == value:
             return float(value)
         errors.append(f"{path}: " + _("måste vara ett tal"))
     elif isinstance(kind, DateTime):
@@ -490,7 +492,11 @@ def _value(column, value, path: str, errors: list[str]):
         else:
             return value
     elif isinstance(kind, JSON):
-        return value
+        # Settings and layouts are objects, which the pages read with .get(); answers may be anything.
+        if getattr(getattr(column.default, "arg", None), "__name__", "") == "dict" and not isinstance(value, dict):
+            errors.append(f"{path}: " + _("måste vara ett objekt"))
+        else:
+            return value
     else:
         errors.append(f"{path}: " + _("kan inte läsas"))
     return None

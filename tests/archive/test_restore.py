@@ -60,6 +60,7 @@ def mangled(doc: dict, part: str, index: int, field: str, value) -> dict:
     ("items", "created_at", "i går", "items[3].created_at: måste vara en tidpunkt"),
     ("items", "colour", "rosa", "items[3].colour: okänt fält"),
     ("items", "kind", "film", "items[3].kind: måste vara en av content, choice"),
+    ("items", "settings", ["multiple"], "items[3].settings: måste vara ett objekt"),
     ("decision_votes", "vote", "kanske", "decision_votes[3].vote: måste vara en av ja, nej, avstar"),
     ("wall_notes", "colour", "svart", "Databasen godtog inte innehållet"),
 ])
@@ -72,6 +73,20 @@ def test_a_bad_value_deep_in_a_session_file_stores_nothing_at_all(app, request_c
         documents.restore(doc, facilitator)
     assert any(message in line for line in refused.value.errors), refused.value.errors
     assert rows() == before
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 10 ** 400, "0.5"])
+def test_a_position_that_is_not_a_finite_number_stores_nothing(app, request_context, facilitator, member, value):
+    from tests.archive.conftest import build_canvas
+
+    canvas = build_canvas(facilitator, member)
+    doc = documents.export("canvas", canvas.id)
+    doc["placements"][0]["x"] = value
+    before = db.session.scalar(select(func.count()).select_from(Canvas))
+    with pytest.raises(documents.InvalidArchive) as refused:
+        documents.restore(json.loads(json.dumps(doc)), facilitator)
+    assert refused.value.errors == ["placements[0].x: måste vara ett tal"]
+    assert db.session.scalar(select(func.count()).select_from(Canvas)) == before
 
 
 def test_a_restored_wall_of_an_initiative_that_has_its_wall_becomes_a_free_wall(app, request_context, facilitator,
