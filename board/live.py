@@ -115,6 +115,11 @@ class Broker(ABC):
         """Whether events published now reach other processes' streams (/healthz)."""
         return True
 
+    def version(self, channel: str) -> int | None:
+        """The id of the newest event on `channel` (or of the broker's start), if every event of the
+        channel passes through this process; None when other processes publish too (Redis)."""
+        return None
+
     def listen(self, channel: str, opened: bool = True) -> None:
         """Count a stream on `channel` opening (or, with opened=False, closing)."""
         with self._lock:
@@ -217,6 +222,13 @@ class MemoryBroker(Broker):
     def latest_id(self) -> int:
         with self._lock:
             return self._top
+
+    def version(self, channel: str) -> int | None:
+        with self._lock:
+            ring = self._rings.get(channel)
+            if ring is None:
+                return self._floor
+            return ring.events[-1].id if ring.events else ring.floor
 
 
 # KEYS: last id, epoch, channel log, channel floor.
@@ -607,6 +619,31 @@ def _resume_position() -> int | None:
     return None
 
 
+_snapshots: dict[str, tuple[int, int, str]] = {}  # channel -> (its version, position, html)
+_snapshot_locks: dict[str, threading.Lock] = {}
+
+
+def _snapshot(live: Broker, kind: _Kind, channel: str, key: str) -> tuple[int, str]:
+    """Render the whole live region once for every stream that needs it: after a restart every
+    browser reconnects with an id the new process does not know, and a thousand renders at once
+    held every pooled connection for a minute (bench/crash.py). Reused while no event has been
+    published on the channel since (the memory broker sees them all; with Redis, other processes
+    publish too, and a reconnect is a replay anyway). Returns (position, html)."""
+    if live.version(channel) is None:
+        return live.latest_id(), kind.snapshot(key)
+    with _snapshot_locks.setdefault(channel, threading.Lock()):  # one render; the others wait for it
+        version = live.version(channel)  # read before the position and the render (see stream())
+        cached = _snapshots.get(channel)
+        if cached is not None and cached[0] == version:
+            return cached[1], cached[2]
+        position = live.latest_id()
+        html = kind.snapshot(key)
+        if len(_snapshots) > 1000:
+            _snapshots.clear()
+        _snapshots[channel] = (version, position, html)
+        return position, html
+
+
 def _encode(events: list[Event]) -> bytes:
     return b"".join(event.wire for event in collapse(events))
 
@@ -629,8 +666,8 @@ def stream(channel: str) -> Response:
         position = live.latest_id()
     replay = live.events_after(channel, position)
     if replay is None or unrendered(replay):
-        position = live.latest_id()  # taken before rendering, so later changes are replayed
-        head = sse_message(position, kind.snapshot(key)).encode()
+        position, html = _snapshot(live, kind, channel, key)  # position taken before rendering
+        head = sse_message(position, html).encode()
     else:
         head = _encode(replay)
     # An id-only message is not swapped, but hx-sse keeps its id for Last-Event-ID (PITFALLS §3).
@@ -677,9 +714,8 @@ def _events(live: Broker, kind: _Kind, channel: str, key: str, last: int, heartb
         if events is None or unrendered(events):
             # This stream fell behind the ring, or a change was published unrendered: send the whole
             # region again, then free the connection the snapshot used (the only database work here).
-            last = live.latest_id()
             try:
-                html = kind.snapshot(key)
+                last, html = _snapshot(live, kind, channel, key)
             except SQLAlchemyError as exc:
                 # The database is away (a restart): end the stream cleanly. The browser reconnects
                 # with its Last-Event-ID and gets the region once the database answers again.
