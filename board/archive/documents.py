@@ -26,7 +26,7 @@ from datetime import date, datetime, timezone
 from typing import Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Table, Text, func, insert, or_, select, update
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Table, Text, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from board import joincodes
@@ -351,7 +351,7 @@ def export(kind_name: str, obj_id: int) -> dict:
            kind.root.key: root}
     for part in kind.parts:
         doc[part.key] = [convert(part, row) for row in rows[part.key]]
-    doc["people"] = {"participants": len(names.people),
+    doc["people"] = {"count": len(names.people),
                      "note": "p<n>: en anonym deltagare eller skribent; token sparas aldrig i exporten"}
     doc["users"] = [{"email": email, "name": name} for email, name in sorted(names.users.items())]
     return doc
@@ -367,6 +367,7 @@ def _field(column: str, how: str | None) -> str:
 
 
 def filename(kind_name: str, obj_id: int, today: date | None = None) -> str:
+    """The download's name: tavlan-session-12-2026-11-23.json."""
     return f"tavlan-{kind_name}-{obj_id}-{(today or date.today()).isoformat()}.json"
 
 

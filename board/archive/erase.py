@@ -72,6 +72,7 @@ def _note_ids_on(wall_id: int):
 # --- what would go ---------------------------------------------------------------------------
 
 def session_plan(session: FeedbackSession) -> Plan:
+    """What erasing a session removes, including the notes its answers carried to walls."""
     items = select(Item.id).where(Item.session_id == session.id)
     carried = carried_note_ids(session.id)
     per_wall = db.session.execute(
@@ -105,6 +106,7 @@ def session_plan(session: FeedbackSession) -> Plan:
 
 
 def wall_plan(wall: Wall) -> Plan:
+    """What erasing a wall removes, and how many session items show it."""
     notes = _note_ids_on(wall.id)
     counts = {
         "sections": _count(select(Section.id).where(Section.wall_id == wall.id)),
@@ -139,6 +141,7 @@ def wall_plan(wall: Wall) -> Plan:
 
 
 def canvas_plan(canvas: Canvas) -> Plan:
+    """What erasing a canvas removes (never the portfolio's initiatives and parts)."""
     counts = {
         "placements": _count(select(Placement.id).where(Placement.canvas_id == canvas.id)),
         "locks": _count(select(Placement.id).where(Placement.canvas_id == canvas.id, Placement.locked.is_(True))),
@@ -161,6 +164,7 @@ def canvas_plan(canvas: Canvas) -> Plan:
 
 
 def plan_for(kind: str, obj) -> Plan:
+    """The plan of a "session", "wall" or "canvas"."""
     return {"session": session_plan, "wall": wall_plan, "canvas": canvas_plan}[kind](obj)
 
 
