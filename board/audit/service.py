@@ -73,7 +73,7 @@ def entries(*, action: str | None = None, actor_id: int | None = None, target: s
             statement = statement.where(AuditEntry.target.contains(target, autoescape=True))
     if since:
         statement = statement.where(AuditEntry.at >= datetime.combine(since, time.min, tzinfo=timezone.utc))
-    if until:
+    if until and until < date.max:  # the last day has no next day to stop before
         statement = statement.where(
             AuditEntry.at < datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.utc))
     return statement

@@ -46,8 +46,8 @@ def report():
 @facilitator_required
 def reports():
     """Reported accessibility problems, newest first (facilitators)."""
-    page = request.args.get("page", 1, type=int) or 1
-    pagination = db.paginate(service.reports(), page=max(page, 1), per_page=50, error_out=False)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    pagination = db.paginate(service.reports(), page=page, per_page=50, error_out=False)
     return render_template("pages/reports.html", pagination=pagination)
 
 

@@ -73,3 +73,12 @@ def test_the_log_is_paged_by_50(as_role):
     third = facilitator.get("/audit?page=3&action=note.delete").get_data(as_text=True)
     assert "nummer 019." in third and "nummer 000." in third and "nummer 020." not in third
     assert 'rel="prev"' in third and 'rel="next"' not in third
+
+
+@pytest.mark.parametrize("query", ["actor=99999999999999999999", "actor=abc", "page=99999999999999999999",
+                                   "page=-3", "target=%00session:1", "until=9999-12-31", "since=0001-01-01",
+                                   "action=" + "x" * 500, "since=2026-13-45"])
+def test_odd_filters_give_an_answer_not_a_500(as_role, query):
+    response = as_role("facilitator").get("/audit?" + query)
+    assert response.status_code in (200, 422)
+    assert "<caption>" in response.get_data(as_text=True)
