@@ -8,6 +8,7 @@ from board.auth.permissions import facilitator_required
 from board.extensions import db
 from board.pages import bp, markup, service
 from board.pages.forms import PageForm, ReportForm
+from board.ratelimit import limited
 
 ADDRESSES = {"privacy": "personuppgifter", "accessibility": "tillganglighet"}
 
@@ -33,6 +34,7 @@ def accessibility():
 
 
 @bp.post("/tillganglighet")
+@limited("post")  # counted with notes and replies: a report is a post
 def report():
     """Report an accessibility problem (anyone may; 422 with the reasons when something is wrong)."""
     form = ReportForm()
