@@ -65,7 +65,7 @@ def privacy() -> str:
         _("Tavlan använder bara kakor som behövs för att tjänsten ska fungera, och därför ingen kakbanner:"),
         "\n".join([
             _("- **%(session_cookie)s**: håller dig inloggad, skyddar formulären mot förfalskning (CSRF) och minns valt "
-              "språk och namnet du signerar lappar med. Försvinner när du loggar ut eller stänger webbläsaren.", **cookie_names()),
+              "språk och namnet du signerar lappar med. Försvinner när du stänger webbläsaren; när du loggar ut tas inloggningen bort ur den.", **cookie_names()),
             _("- **%(participant_cookie)s**: din anonyma deltagarkod, så att du kan svara en gång per fråga och se och "
               "ta bort det du själv har skickat. Finns kvar i %(days)d dagar.", days=days, **cookie_names()),
         ]),
