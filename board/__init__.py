@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_logging(app)
     init_extensions(app)
     init_url_converters(app)
+    init_request_guards(app)
     init_blueprints(app)
     init_cli(app)
     from board import web
@@ -100,6 +101,18 @@ def init_url_converters(app: Flask) -> None:
             super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
     app.url_map.converters["int"] = IdConverter
+
+
+def init_request_guards(app: Flask) -> None:
+    """A form field whose name cannot be read (a multipart part with a line break in its name
+    arrives as None) is a 400 before anything else reads the form; CSRF checking crashed on it."""
+    from flask import abort, request
+
+    def refuse_unreadable_fields():
+        if request.method != "GET" and (None in request.form or None in request.files):
+            abort(400)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unreadable_fields)
 
 
 def init_blueprints(app: Flask) -> None:

@@ -28,30 +28,42 @@ def clean_text(value):
 class TavlanForm(FlaskForm):
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
-            from wtforms import StringField
+            from wtforms import IntegerField, StringField
 
             filters = list(unbound_field.kwargs.get("filters", ()))
             filters.insert(0, clean_text)
             if issubclass(unbound_field.field_class, StringField):
                 filters.insert(0, _text)
+            if issubclass(unbound_field.field_class, IntegerField):
+                filters.insert(0, _bounded)
             return unbound_field.bind(form=form, filters=filters, **options)
 
         def wrap_formdata(self, form, formdata):
-            # Tavlan's forms are posted form-encoded. Flask-WTF would also take a JSON body as the
-            # form, whose values need not be text (null, lists, objects); such a body counts as an
-            # empty form, so every field is simply missing.
-            from flask import request
-            from flask_wtf.form import _Auto
-            from werkzeug.datastructures import ImmutableMultiDict
+            return form_data(self, form, formdata)
 
-            if formdata is _Auto and request.is_json and not request.form and not request.files:
-                return ImmutableMultiDict() if request.method in ("POST", "PUT", "PATCH", "DELETE") else None
-            return super().wrap_formdata(form, formdata)
+
+def form_data(meta, form, formdata):
+    """Tavlan's forms are posted form-encoded. Flask-WTF would also take a JSON body as the form,
+    whose values need not be text (null, lists, objects); such a body counts as an empty form, so
+    every field is simply missing. Used as `Meta.wrap_formdata` by every form."""
+    from flask import request
+    from flask_wtf.form import _Auto
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    if formdata is _Auto and request.is_json and not request.form and not request.files:
+        return ImmutableMultiDict() if request.method in ("POST", "PUT", "PATCH", "DELETE") else None
+    return FlaskForm.Meta.wrap_formdata(meta, form, formdata)
 
 
 def _text(value):
     """A text field that was not sent holds "" rather than None: a view stores what it holds."""
     return "" if value is None else value
+
+
+def _bounded(value):
+    """A whole number beyond what a column holds counts as no number, so the field's own checks
+    answer with their message (WTForms' range check overflowed on it)."""
+    return None if isinstance(value, int) and abs(value) > 2**31 - 1 else value
 
 
 class MonthsField(IntegerField):

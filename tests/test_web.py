@@ -118,3 +118,24 @@ def test_an_id_too_large_for_the_database_is_a_404(app, as_role, url):
     response = facilitator.post(url, {}) if "questions" in url else facilitator.get(url)
     assert response.status_code == 404
     assert "Sidan finns inte" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/logout", "/login", "/sessions"])
+@pytest.mark.parametrize("body", [[1, 2], 5.5, ["a"], [{}, False]])
+def test_a_json_body_that_is_no_object_is_refused_not_a_500(app, as_role, url, body):
+    """Found by tests/test_fuzz.py: Flask-WTF read such a body as form pairs and crashed (500)."""
+    actor = as_role("facilitator")
+    response = actor._request("post", url, json=body, headers={"X-CSRFToken": actor.csrf()})
+    assert response.status_code in (302, 303, 400, 422)  # 302: a logged-in user is sent on from /login
+
+
+def test_a_form_field_with_an_unreadable_name_is_a_400(app, as_role):
+    """Found by tests/test_fuzz.py: a multipart field named with a line break arrives as None and
+    crashed the CSRF check (500)."""
+    import io
+
+    actor = as_role("facilitator")
+    response = actor._request("post", "/walls", data={"a\nb": "1", "title": "Ny", "csrf_token": actor.csrf(),
+                                                      "file": (io.BytesIO(b"x"), "x.txt")})
+    assert response.status_code == 400 and "Felaktig begäran" in response.get_data(as_text=True)
+    assert "Ny</" not in actor.get("/walls").get_data(as_text=True)

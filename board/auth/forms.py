@@ -3,8 +3,13 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
+from board.forms import TavlanForm, form_data
 
-class LoginForm(FlaskForm):
+
+class LoginForm(FlaskForm):  # not a TavlanForm: a password is taken exactly as typed
+    class Meta(FlaskForm.Meta):
+        wrap_formdata = form_data
+
     email = EmailField(_l("E-postadress"), validators=[
         DataRequired(_l("Skriv din e-postadress.")),
         Length(max=254, message=_l("E-postadressen är för lång.")),
@@ -14,5 +19,5 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(TavlanForm):
     """A form with only the CSRF token, for button-only POSTs such as logging out."""

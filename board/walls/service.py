@@ -71,7 +71,7 @@ def get_wall_or_404(wall_id: int) -> Wall:
 
 
 def get_section_or_404(wall: Wall, section_id: int) -> Section:
-    section = db.session.get(Section, section_id)
+    section = db.session.get(Section, section_id) if 0 < section_id < 2**31 else None
     if section is None or section.wall_id != wall.id:
         abort(404)
     return section

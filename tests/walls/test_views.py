@@ -211,6 +211,21 @@ def test_a_dot_vote_is_opened_with_sensible_numbers(wall, as_role, dots, most, s
     assert response.status_code == status
 
 
+@pytest.mark.parametrize("dots", ["9" * 400, "-" + "9" * 40, "2147483648"])
+def test_a_huge_number_of_dots_is_refused_with_a_message(wall, as_role, dots):
+    """Found by tests/test_fuzz.py: WTForms' range check overflowed on such numbers (500)."""
+    response = as_role("facilitator").post(f"/walls/{wall.id}/vote", {"dots": dots, "max_per_note": "1"})
+    assert response.status_code == 422 and "Mellan 1 och 20." in response.get_data(as_text=True)
+    assert service.current_vote(wall) is None
+
+
+def test_a_note_for_a_section_id_too_large_is_a_404_and_not_stored(wall, as_role):
+    """Found by tests/test_fuzz.py: the id overflowed in the database driver (500)."""
+    response = as_role("member").post(f"/walls/{wall.id}/notes", {"text": "Hej", "section": "9" * 25})
+    assert response.status_code == 404
+    assert "Hej" not in as_role("member").get(f"/walls/{wall.id}").get_data(as_text=True)
+
+
 def test_dot_voting_over_http(wall, as_role):
     facilitator, member = as_role("facilitator"), as_role("member")
     note = service.post_note(wall, "Rösta på mig", user=facilitator.user)
