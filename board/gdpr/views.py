@@ -29,6 +29,8 @@ def _open_session(code: str):
 
 
 def _closed(message: str):
+    if request.headers.get("HX-Request"):
+        return render_template("gdpr/_closed.html", message=message), 410
     return render_template("gdpr/closed.html", message=message), 410
 
 
@@ -61,6 +63,8 @@ def delete_answer(code: str, answer_id: int):
     if not feedback.is_open(session):
         return _session_closed()
     feedback.delete_own_answer(session, person, answer_id)
+    if request.headers.get("HX-Request"):  # the list replaces the row in place
+        return render_template("gdpr/_deleted.html")
     return redirect(url_for("gdpr.my_answers", code=session.code, borttagen="svar"), 303)
 
 
@@ -72,6 +76,8 @@ def delete_question(code: str, question_id: int):
     if not feedback.is_open(session):
         return _session_closed()
     feedback.delete_own_question(session, person, question_id)
+    if request.headers.get("HX-Request"):  # the list replaces the row in place
+        return render_template("gdpr/_deleted.html")
     return redirect(url_for("gdpr.my_answers", code=session.code, borttagen="fraga"), 303)
 
 
@@ -106,6 +112,8 @@ def delete_note(wall_id: int, note_id: int):
     if not open_:
         return _wall_closed()
     walls.erase_own_note(wall, note_id, user=current_user, token=participants.current_token())
+    if request.headers.get("HX-Request"):  # the list replaces the row in place
+        return render_template("gdpr/_deleted.html")
     return redirect(url_for("gdpr.my_notes", wall_id=wall.id, borttagen="1"), 303)
 
 

@@ -291,3 +291,20 @@ def test_an_empty_period_or_a_form_without_the_fields_means_the_configured_defau
     wall, session = db.session.get(Wall, open_wall.id), db.session.scalar(select(FeedbackSession))
     assert (wall.retention_months, wall.retention_action) == (None, "delete")
     assert (session.retention_months, session.retention_action) == (None, "anonymise")
+
+
+def test_with_htmx_the_deleted_row_is_replaced_in_place(app, meeting, open_wall):
+    session, open_q, qa = meeting
+    phone = phone_in(app, session.code)
+    answer(phone, session, open_q, "Bort med htmx")
+    answer_id = db.session.scalar(select(Answer.id))
+    response = phone.post(f"/j/{session.code}/mina/svar/{answer_id}/ta-bort", htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body and 'role="status"' in body and "Borttaget." in body
+    assert count(Answer) == 0
+    wall_phone_ = wall_phone(app, open_wall)
+    note = post(wall_phone_, open_wall, "Lapp bort med htmx")
+    walls.close_code(db.session.get(Wall, open_wall.id))
+    closed = wall_phone_.post(f"/walls/{open_wall.id}/mina/{note.id}/ta-bort", htmx=True)
+    assert closed.status_code == 410 and "<html" not in closed.get_data(as_text=True)
+    assert "Väggen är stängd för dig." in closed.get_data(as_text=True)
