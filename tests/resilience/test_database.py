@@ -119,6 +119,25 @@ def test_a_write_whose_commit_fails_is_not_acknowledged_and_the_pool_recovers(ap
 
 
 @needs_postgres
+def test_a_write_to_a_read_only_database_is_a_503_while_pages_still_show(app, as_role):
+    write = PATHS["note"](app, as_role).prepare()
+    before = write.stored()
+    admin = psycopg.connect(os.environ["TEST_PG_ADMIN_URL"], autocommit=True)
+    try:
+        admin.execute("ALTER ROLE board SET default_transaction_read_only = on")
+        db.engine.dispose()  # new connections get the setting, as after a failover to a replica
+        assert write.actor.get(write.url.rsplit("/", 1)[0]).status_code == 200
+        assert_outage_page(write.send(), htmx=True)
+    finally:
+        admin.execute("ALTER ROLE board RESET default_transaction_read_only")
+        admin.close()
+        db.engine.dispose()
+    assert write.stored() == before
+    assert write.send().status_code in ACK
+    assert write.stored() == before + 1
+
+
+@needs_postgres
 def test_while_postgresql_is_down_requests_get_a_503_and_afterwards_everything_works(
         app, as_role, postgres_stopped):
     write = PATHS["answer"](app, as_role).prepare()
