@@ -74,7 +74,7 @@ def get_presentable_session_or_404(session_id: int) -> FeedbackSession:
 
 
 def get_item_or_404(session: FeedbackSession, item_id: int) -> Item:
-    item = db.session.get(Item, item_id)
+    item = db.session.get(Item, item_id) if 0 < item_id < 2**31 else None  # a form's id may be any size
     if item is None or item.session_id != session.id:
         abort(404)
     return item

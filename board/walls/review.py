@@ -70,14 +70,14 @@ def can_delete(user) -> bool:
 
 def get_review_note_or_404(wall: Wall, note_id: int) -> Note:
     """A note on `wall`, hidden or not, that has not been deleted."""
-    note = db.session.get(Note, note_id)
+    note = db.session.get(Note, note_id) if 0 < note_id < 2**31 else None  # a form's id may be any size
     if note is None or note.wall_id != wall.id or note.deleted_at is not None:
         abort(404)
     return note
 
 
 def get_cluster_or_404(wall: Wall, cluster_id: int) -> Cluster:
-    cluster = db.session.get(Cluster, cluster_id)
+    cluster = db.session.get(Cluster, cluster_id) if 0 < cluster_id < 2**31 else None
     if cluster is None or cluster.wall_id != wall.id:
         abort(404)
     return cluster

@@ -581,3 +581,13 @@ def test_self_paced_participants_move_through_the_questions_themselves(app):
     assert answer(phone, session, second, value="3").status_code == 200  # no presenter needed
     page = phone.get(f"/j/{session.code}?item={second.id}").get_data(as_text=True)
     assert "Andra frågan" in page and f"?item={first.id}" in page and "checked" in page
+
+
+def test_an_item_id_too_large_for_the_database_is_a_404_and_changes_nothing(app, facilitator):
+    """Found by tests/test_fuzz.py: the id overflowed in the database driver (500)."""
+    session = make_session()
+    add(session, "open")
+    response = facilitator.post(f"/sessions/{session.id}/control", {"action": "show", "item": "9" * 40})
+    assert response.status_code == 404
+    db.session.refresh(session)
+    assert session.current_item_id is None

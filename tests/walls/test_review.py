@@ -343,3 +343,11 @@ def test_the_markdown_escape_leaves_plain_text_readable():
     assert exports.md("Vi behöver mer tid. Bra!") == "Vi behöver mer tid. Bra!"
     assert exports.md("1. först") == "1\\. först"
     assert exports.md("rad ett\nrad två") == "rad ett rad två"
+
+
+@pytest.mark.parametrize("field", ["note", "cluster"])
+def test_an_action_for_an_id_too_large_for_the_database_is_a_404(wall, reviewer, field):
+    """Found by tests/test_fuzz.py: such ids overflowed in the database driver (500)."""
+    response = reviewer.post(_url(wall, "/actions"), {field: "9" * 40, "title": "Gör något",
+                                                      "due_on": "2026-12-01"})
+    assert response.status_code == 404
