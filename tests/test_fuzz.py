@@ -356,8 +356,9 @@ class Fuzzer:
         return "\n".join(lines)
 
     # -- crawling -------------------------------------------------------------------------------
-    def crawl(self, limit_per_endpoint=2, budget=150):
-        """Fetch pages as each identity and learn URLs, forms and values from them."""
+    def crawl(self, limit_per_endpoint=2, budget=150, on_page=None, who_all=("facilitator", "member")):
+        """Fetch pages as each identity and learn URLs, forms and values from them; `on_page(who,
+        url, body)` sees every page."""
         from board.feedback import service as feedback
         from board.feedback.models import FeedbackSession
 
@@ -371,7 +372,7 @@ class Fuzzer:
         db.session.remove()
         seen_per_endpoint = collections.Counter()
         seen = set()
-        for who in ("facilitator", "member"):
+        for who in who_all:
             queue = list(start)
             while queue and budget > 0:
                 url = queue.pop(0)
@@ -386,6 +387,8 @@ class Fuzzer:
                 budget -= 1
                 body = self.fetch(who, endpoint, url)
                 queue += self.knowledge.learn(body)
+                if on_page:
+                    on_page(who, url, body)
         # The participant sees one item at a time: show each in turn to learn every answer form.
         for s in sessions:
             s = db.session.get(FeedbackSession, s.id)
@@ -393,8 +396,12 @@ class Fuzzer:
                 continue
             items = list(s.items)
             for item in items:
-                feedback.go_to(s, item)
-                self.knowledge.learn(self.fetch("participant", "feedback.participant", f"/j/{s.code}"))
+                with self.app.test_request_context():  # the live render builds URLs
+                    feedback.go_to(s, item)
+                body = self.fetch("participant", "feedback.participant", f"/j/{s.code}")
+                self.knowledge.learn(body)
+                if on_page:
+                    on_page("participant", f"/j/{s.code}", body)
             db.session.remove()
 
     def fetch(self, who, endpoint, url) -> str:
