@@ -77,7 +77,9 @@ def initiatives_query(municipality: str | None = None, challenge: str | None = N
 
 
 def get_initiative_or_404(key: str) -> Initiative:
-    """The initiative with this key, or a 404."""
+    """The initiative with this key, or a 404 (also for a key with NUL, which PostgreSQL refuses)."""
+    if "\x00" in key:
+        abort(404)
     initiative = db.session.scalar(select(Initiative).where(Initiative.key == key))
     if initiative is None:
         abort(404)

@@ -216,3 +216,10 @@ def test_a_change_committed_while_the_page_renders_is_replayed_by_its_stream(dem
     page = member.get("/initiatives/studentcoacher").get_data(as_text=True)
     since = int(re.search(r"since=(\d+)", page).group(1))
     assert published and since < published[0]
+
+
+def test_an_initiative_key_with_nul_is_a_404(app, as_role):
+    """Found by tests/test_fuzz.py on PostgreSQL, which refuses NUL in text (500)."""
+    facilitator = as_role("facilitator")
+    assert facilitator.get("/initiatives/a%00b").status_code == 404
+    assert facilitator.post("/initiatives/a%00b/relations/1/delete", {}).status_code == 404
