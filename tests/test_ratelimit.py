@@ -7,6 +7,7 @@ the counters live in Redis, and one test shows that a second app instance shares
 import contextvars
 import os
 import re
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -420,3 +421,26 @@ def test_two_gunicorn_workers_with_redis_count_one_address_together(app, meeting
             process.wait(timeout=10)
             log.close()
         _reset()
+
+
+def test_the_memory_storage_sweep_drops_idle_keys_and_trims_long_lists_without_changing_limits():
+    """The sweep that replaces limits' 10 ms timer (board.ratelimit.SweepingMemoryStorage) forgets
+    what is over and keeps counting what is not."""
+    from limits import parse
+    from limits.strategies import MovingWindowRateLimiter
+
+    from board.ratelimit import SweepingMemoryStorage
+
+    storage = SweepingMemoryStorage("tavlan-memory://")
+    limiter = MovingWindowRateLimiter(storage)
+    three, ceiling = parse("3 per 1 second"), parse("100000 per 1 second")
+    assert [limiter.hit(three, "phone") for _ in range(4)] == [True, True, True, False]
+    for _ in range(1500):
+        limiter.hit(ceiling, "address")
+    limiter.hit(parse("3 per 60 seconds"), "busy")
+    time.sleep(1.1)
+    limiter.hit(ceiling, "address")
+    storage._MemoryStorage__expire_events()
+    kept = {key.split("/")[1]: len(entries) for key, entries in storage.events.items()}
+    assert kept == {"address": 1, "busy": 1}, "idle keys dropped, the long list trimmed to its live entry"
+    assert [limiter.hit(three, "phone") for _ in range(4)] == [True, True, True, False]
