@@ -665,9 +665,6 @@ def integrity_problems() -> list[str]:
 @pytest.fixture
 def fuzz_app(app):
     app.config.update(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
-    limiter = app.extensions.get("limiter")
-    if limiter is not None:
-        limiter.enabled = False
     return app
 
 

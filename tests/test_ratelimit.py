@@ -17,7 +17,7 @@ from board.config import RATELIMIT_DEFAULTS
 from board.extensions import db
 from board.feedback import service as feedback
 from board.feedback.models import Answer, Participant
-from board.ratelimit import limiter
+from board import ratelimit
 from board.walls import service as walls
 from tests import factories
 from tests.conftest import make_config
@@ -37,15 +37,13 @@ def _close(app) -> None:
 
 
 def _reset() -> None:
-    try:
-        limiter.reset()
-    except Exception:  # the store is down on purpose (test_limits_fall_back_to_memory_...)
-        pass
-    if REDIS_URL:  # also what server processes counted (test_two_gunicorn_workers_...)
+    """Counters in Redis outlive an app (and what server processes counted in
+    test_two_gunicorn_workers_...): every test starts from zero."""
+    if REDIS_URL:
         import redis
 
         with redis.Redis.from_url(REDIS_URL) as store:
-            for key in store.scan_iter("LIMITS:*/tavlan/*"):
+            for key in store.scan_iter("tavlan:rl:*"):
                 store.delete(key)
 
 
@@ -57,7 +55,7 @@ def limited(app):
     def build(**overrides):
         made.append(create_app(make_config(RATELIMIT_ENABLED=True, **overrides)))
         if len(made) == 1:
-            _reset()  # counters in Redis outlive an app: every test starts from zero
+            _reset()
         return made[-1]
 
     yield build
@@ -70,14 +68,8 @@ def limited(app):
 def one_minute(monkeypatch):
     """The limiter's clock stands still, so everything a test sends counts as sent within the same
     minute, however long the test takes on a busy machine (the strictest case for a room)."""
-    import types
-
-    import limits.storage.memory
-    import limits.storage.redis
-
-    frozen = types.SimpleNamespace(time=lambda now=limits.storage.memory.time.time(): now)
-    monkeypatch.setattr(limits.storage.memory, "time", frozen)
-    monkeypatch.setattr(limits.storage.redis, "time", frozen)
+    now = time.time()
+    monkeypatch.setattr(ratelimit, "clock", lambda: now)
 
 
 class Phone:
@@ -138,10 +130,7 @@ BUSIEST_MINUTE = {"join": 2_100, "answer": 2_100, "react": 3_000, "post": 600}
 def _already_sent(app, group: str, amount: int, address: str = ROOM) -> None:
     """Count `amount` requests of `group` from `address` as the limiter counts them (sending them one
     by one would take minutes on a shared test machine)."""
-    from limits import parse
-
-    item = parse(app.config[f"RATELIMIT_{group.upper()}_ADDRESS"])
-    limiter.limiter.hit(item, "tavlan", f"addr:{address}", f"{group}-address", cost=amount)
+    app.extensions["ratelimit"].add(group, "address", f"addr:{address}", amount)
 
 
 def test_a_room_of_300_phones_on_one_address_is_never_limited(limited, meeting, one_minute):
@@ -243,12 +232,11 @@ def test_the_default_address_ceiling_cuts_a_cookieless_flood_of_thousands(limite
     """A script without cookies has sent nearly a minute's default ceiling from the room's address
     (counted as the limiter counts requests; sending them one by one would take minutes here);
     of its next 20 requests the first 10 pass and the rest are cut."""
-    from limits import parse
-
     app = limited()
     ceiling = app.config["RATELIMIT_JOIN_ADDRESS"]
     assert ceiling == RATELIMIT_DEFAULTS["RATELIMIT_JOIN_ADDRESS"]
-    amount = parse(ceiling).amount
+    (rate,) = ratelimit.parse(ceiling)
+    amount = rate.amount
     assert 2_100 * 2 <= amount <= 10_000  # at least twice the room's busiest minute (docs), below a flood
     _already_sent(app, "join", amount - 10)
     script = Phone(app)
@@ -293,10 +281,8 @@ def test_login_from_one_address_is_cut_after_the_address_limit(limited):
 def test_exactly_the_endpoints_people_can_flood_are_limited(limited):
     """Health checks, static files and live streams (which reconnect by themselves) are not limited."""
     app = limited(**{name: "1 per minute" for name in RATELIMIT_DEFAULTS})
-    from flask_limiter.util import get_qualified_name
-
     limited_endpoints = {endpoint for endpoint, view in app.view_functions.items()
-                         if get_qualified_name(view) in limiter._marked_for_limiting}
+                         if getattr(view, "rate_limit_group", None)}
     assert limited_endpoints == {
         "auth.login", "feedback.join_box", "feedback.participant", "feedback.answer", "feedback.identity",
         "feedback.ask", "feedback.upvote", "walls.enter", "walls.post", "walls.reply", "walls.react",
@@ -352,12 +338,12 @@ def test_with_redis_two_app_instances_share_the_counters(limited, meeting):
     import redis
 
     first = limited(RATELIMIT_ANSWER="10 per minute")
-    assert first.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    assert isinstance(first.extensions["ratelimit"].counters, ratelimit.RedisCounters)
     phone = Phone(first)
     phone.get(f"/j/{meeting['session'].code}")
     for _ in range(6):
         assert phone.post(_answer_url(meeting), {"option": meeting["options"][0]}).status_code == 200
-    keys = redis.Redis.from_url(REDIS_URL).keys("LIMITS:*/tavlan/participant:*/answer-person/*")
+    keys = redis.Redis.from_url(REDIS_URL).keys("tavlan:rl:answer-person:participant:*")
     assert keys, "the counter is not in Redis"
     # A second instance binds the limiter anew (a new connection; a memory store would start at 0).
     second = limited(RATELIMIT_ANSWER="10 per minute")
@@ -423,24 +409,45 @@ def test_two_gunicorn_workers_with_redis_count_one_address_together(app, meeting
         _reset()
 
 
-def test_the_memory_storage_sweep_drops_idle_keys_and_trims_long_lists_without_changing_limits():
-    """The sweep that replaces limits' 10 ms timer (board.ratelimit.SweepingMemoryStorage) forgets
-    what is over and keeps counting what is not."""
-    from limits import parse
-    from limits.strategies import MovingWindowRateLimiter
+def test_idle_counters_are_swept_and_live_ones_keep_counting(monkeypatch):
+    """Memory counters (one per phone and group) do not pile up: once a minute, keys idle for two
+    of their windows are dropped, and keys still counting are kept as they were."""
+    now = [1_000_000.0]
+    monkeypatch.setattr(ratelimit, "clock", lambda: now[0])
+    counters = ratelimit.MemoryCounters()
+    three, busy = ratelimit.parse("3 per 1 second")[0], ratelimit.parse("3 per hour")[0]
+    phone, address = [("p:1", three)], [("a:3600", busy)]  # a key ends in its window's seconds
+    assert [counters.check(phone) == 0 for _ in range(4)] == [True, True, True, False]
+    assert counters.check(address) == 0
+    for n in range(1000):
+        counters.check([(f"idle:{n}:1", three)])
+    now[0] += 61  # the sweep is due; the one-second keys are long over, the hour's key is not
+    assert counters.check(address) == 0
+    assert set(counters.windows) == {"a:3600"}
+    assert counters.check(address) == 0 and counters.check(address) > 0, "the hour still counts: 3, then no more"
+    assert [counters.check(phone) == 0 for _ in range(4)] == [True, True, True, False]
 
-    from board.ratelimit import SweepingMemoryStorage
 
-    storage = SweepingMemoryStorage("tavlan-memory://")
-    limiter = MovingWindowRateLimiter(storage)
-    three, ceiling = parse("3 per 1 second"), parse("100000 per 1 second")
-    assert [limiter.hit(three, "phone") for _ in range(4)] == [True, True, True, False]
-    for _ in range(1500):
-        limiter.hit(ceiling, "address")
-    limiter.hit(parse("3 per 60 seconds"), "busy")
-    time.sleep(1.1)
-    limiter.hit(ceiling, "address")
-    storage._MemoryStorage__expire_events()
-    kept = {key.split("/")[1]: len(entries) for key, entries in storage.events.items()}
-    assert kept == {"address": 1, "busy": 1}, "idle keys dropped, the long list trimmed to its live entry"
-    assert [limiter.hit(three, "phone") for _ in range(4)] == [True, True, True, False]
+def test_a_window_carries_its_count_into_the_next_so_a_burst_at_the_boundary_is_cut(monkeypatch):
+    """60 answers at the end of one minute and 60 more at the start of the next would pass a fixed
+    window; the sliding counter carries the first 60 over and fades them out over the minute."""
+    now = [2_000_000.0]
+    monkeypatch.setattr(ratelimit, "clock", lambda: now[0])
+    counters = ratelimit.MemoryCounters()
+    key = [("answer-person:x:60", ratelimit.parse("60 per minute")[0])]
+    assert counters.check(key) == 0  # the window starts here
+    now[0] += 59
+    assert all(counters.check(key) == 0 for _ in range(59))
+    assert counters.check(key) > 0
+    now[0] += 2  # the next window started a second ago: 59 of the 60 carried still count
+    assert counters.check(key) == 0 and 0 < counters.check(key) <= 60
+    now[0] += 30  # half the carried count has faded: about 30 more fit
+    passed = sum(counters.check(key) == 0 for _ in range(40))
+    assert 28 <= passed <= 31
+
+
+def test_a_mistyped_limit_stops_the_start_with_its_name():
+    with pytest.raises(RuntimeError, match="RATELIMIT_ANSWER.*not a rate limit"):
+        create_app(make_config(RATELIMIT_ENABLED=True, RATELIMIT_ANSWER="sextio i minuten"))
+    assert ratelimit.parse("10/minute; 50 per hour") == (ratelimit.Rate(10, 60), ratelimit.Rate(50, 3600))
+    assert ratelimit.parse("5 per 30 seconds") == (ratelimit.Rate(5, 30),)

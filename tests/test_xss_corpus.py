@@ -101,9 +101,6 @@ def chunks(payloads: list[str], size: int) -> list[str]:
 @pytest.fixture
 def world(app):
     app.config.update(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
-    limiter = app.extensions.get("limiter")
-    if limiter is not None:
-        limiter.enabled = False
     fuzzer = Fuzzer(app, seed_world(app))
     for who in IDENTITIES:
         fuzzer.login(who)
