@@ -201,6 +201,8 @@ async def main_async(args, url: str, fixture: dict) -> Run:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="a running Tavlan (same DATABASE_URL in this environment)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="with --serve: gunicorn workers; over 1 needs DATABASE_URL (PostgreSQL) and REDIS_URL")
     parser.add_argument("--serve", action="store_true", help="start a server as `make run` does")
     parser.add_argument("--editors", type=int, default=20)
     parser.add_argument("--viewers", type=int, default=50)
@@ -241,7 +243,7 @@ def main(argv=None) -> None:
         return report(args, run, count_stored(app, fixture["canvas"]), time.perf_counter() - started)
 
     if args.serve:
-        with bench.serve() as (url, _pid):
+        with bench.serve(workers=args.workers) as (url, _pid):
             result = go(url)
     else:
         result = go(args.url.rstrip("/"))

@@ -118,10 +118,13 @@ def cpu_seconds(pid: int | None) -> float | None:
 
 
 @contextlib.contextmanager
-def serve(worker_connections: int = 20000, extra_env: dict | None = None, wsgi: str = "wsgi:app"):
+def serve(worker_connections: int = 20000, extra_env: dict | None = None, wsgi: str = "wsgi:app",
+          workers: int = 1):
     """Start Tavlan as `make run` does (migrate, seed, gunicorn with one gevent worker) on a free port.
 
     Uses DATABASE_URL from the environment if set, else a fresh SQLite file in a temporary folder.
+    With workers > 1 (deployment mode 2: several workers, PostgreSQL and Redis), DATABASE_URL must
+    name an empty PostgreSQL database and REDIS_URL a Redis, both from the environment.
     Sets DATABASE_URL, TAVLAN_INSTANCE and SECRET_KEY in os.environ too, so that `create_app()` in
     this process sees the server's database. Yields (base URL, gunicorn master pid).
     """
@@ -135,16 +138,20 @@ def serve(worker_connections: int = 20000, extra_env: dict | None = None, wsgi: 
     # "Rate limits").
     for group in ("LOGIN", "JOIN", "ANSWER", "REACT", "POST", "MOVE"):
         env.setdefault(f"TAVLAN_RATELIMIT_{group}_ADDRESS", "1000000 per minute")
-    env.pop("REDIS_URL", None)
+    if workers > 1:
+        if not env["DATABASE_URL"].startswith("postgresql") or not env.get("REDIS_URL"):
+            raise SystemExit("--workers > 1 needs DATABASE_URL (PostgreSQL) and REDIS_URL in the environment")
+    else:
+        env.pop("REDIS_URL", None)
+        os.environ.pop("REDIS_URL", None)
     for name in ("DATABASE_URL", "TAVLAN_INSTANCE", "SECRET_KEY"):
         os.environ[name] = env[name]
-    os.environ.pop("REDIS_URL", None)
     _flask(env, "db", "upgrade")
     _flask(env, "seed-demo")
     port = free_port()
     logfile = open(home / "server.log", "w")
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "python:board.serving", "-k", "gevent", "-w", "1",
+        [str(BIN / "gunicorn"), "-c", "python:board.serving", "-k", "gevent", "-w", str(workers),
          "--worker-connections", str(worker_connections),
          "--graceful-timeout", "3", "--timeout", "60", "--no-control-socket", "-b", f"127.0.0.1:{port}",
          wsgi], cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT)
@@ -175,8 +182,9 @@ def serve(worker_connections: int = 20000, extra_env: dict | None = None, wsgi: 
         errors = [line for line in (home / "server.log").read_text().splitlines()
                   if "Traceback" in line or " ERROR " in line or "[ERROR]" in line]
         if errors:
-            log(f"server log had {len(errors)} error line(s), first: {errors[0]}")
-        shutil.rmtree(home, ignore_errors=True)
+            log(f"server log had {len(errors)} error line(s), first: {errors[0]}; kept in {home / 'server.log'}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 # --- fixtures in the server's database -------------------------------------------------------
@@ -618,6 +626,8 @@ def parse_args(argv=None):
     parser.add_argument("--serve", action="store_true",
                         help="start a server like `make run` (temporary SQLite unless DATABASE_URL is set)")
     parser.add_argument("--worker-connections", type=int, default=20000, help="with --serve")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="with --serve: gunicorn workers; over 1 needs DATABASE_URL (PostgreSQL) and REDIS_URL")
     parser.add_argument("--wsgi", default="wsgi:app",
                         help="with --serve: the app gunicorn loads; to try settings, e.g. "
                              "'board:create_app({\"LIVE_COALESCE_MS\": 0})'")
@@ -655,8 +665,9 @@ def main(argv=None) -> None:
         log(f"warning: the open-files limit is {limit}; {args.participants} participants need about "
             f"{2 * args.participants} sockets")
     if args.serve:
-        with serve(args.worker_connections, wsgi=args.wsgi) as (url, master):
-            result = asyncio.run(main_async(args, url, worker_pid(master)))
+        with serve(args.worker_connections, wsgi=args.wsgi, workers=args.workers) as (url, master):
+            # CPU is reported for a single worker only (with several, it would be one of them).
+            result = asyncio.run(main_async(args, url, worker_pid(master) if args.workers == 1 else None))
     else:
         result = asyncio.run(main_async(args, args.url.rstrip("/"), args.server_pid))
     print(json.dumps({key: result[key] for key in RESULT_KEYS}), flush=True)

@@ -234,6 +234,8 @@ def parse_args(argv=None):
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between one poster's notes")
     parser.add_argument("--grace", type=float, default=10.0, help="seconds to wait for the last notes to reach everyone")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="with --serve: gunicorn workers; over 1 needs DATABASE_URL (PostgreSQL) and REDIS_URL")
     parser.add_argument("--serve", action="store_true",
                         help="start a server like `make run` (temporary SQLite unless DATABASE_URL is set)")
     parser.add_argument("--keep", action="store_true", help="keep the bench's wall")
@@ -245,7 +247,7 @@ def main(argv=None) -> None:
     quiet_gc()
     raise_nofile()
     if args.serve:
-        with serve() as (url, _master):
+        with serve(workers=args.workers) as (url, _master):
             result = asyncio.run(main_async(args, url))
     else:
         result = asyncio.run(main_async(args, args.url.rstrip("/")))
