@@ -51,6 +51,15 @@ def sse_message(event_id: int | None, html: str | None = None, event: str | None
     return "\n".join(lines) + "\n\n"
 
 
+# The html of a "pending" marker: a change of `key` is committed and acknowledged, and its rendered
+# event follows from the background (publish_soon). Published in the request, so that a change
+# whose render died with its process (SIGKILL between acknowledgement and render) still leaves a
+# trace in Redis's log: a stream resuming past a pending marker without its render re-renders the
+# region, and a stream following live re-renders when the render does not come within PENDING_SECONDS.
+PENDING = "\x00pending"
+PENDING_SECONDS = 10.0
+
+
 @dataclass(slots=True)
 class Event:
     """One published fragment; `wire` is its SSE encoding, made once for all subscribers."""
@@ -62,7 +71,11 @@ class Event:
     wire: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.wire = sse_message(self.id, self.html).encode()
+        self.wire = b"" if self.pending else sse_message(self.id, self.html).encode()
+
+    @property
+    def pending(self) -> bool:
+        return self.html == PENDING
 
 
 def collapse(events: list[Event]) -> list[Event]:
@@ -71,9 +84,16 @@ def collapse(events: list[Event]) -> list[Event]:
     return [e for e in events if e.key is None or newest[e.key] == e.id]
 
 
+def unresolved(events: list[Event]) -> list[Event]:
+    """The pending markers in `events` that no rendered event of their key follows (yet)."""
+    rendered = {e.key: e.id for e in events if not e.pending}
+    return [e for e in events if e.pending and rendered.get(e.key, -1) < e.id]
+
+
 def unrendered(events: list[Event]) -> bool:
-    """Whether `events` hold a change that was published without html (nobody listened then)."""
-    return any(event.html is None for event in collapse(events))
+    """Whether `events` hold a change that was published without html (nobody listened then), or
+    one whose render has not followed its pending marker: a stream resuming past it re-renders."""
+    return any(event.html is None for event in collapse(events)) or bool(unresolved(events))
 
 
 class _Ring:
@@ -493,7 +513,8 @@ def publish(channel: str, html: str | Callable[[], str], key: str | None = None)
     """
     try:
         live = broker()
-        observability.event_published(channel)
+        if html != PENDING:
+            observability.event_published(channel)
         languages = current_app.config.get("LANGUAGES") or ()
         if not languages:
             return live.publish(channel, html() if callable(html) else html, key)
@@ -543,10 +564,14 @@ def publish_soon(channel: str, render: Callable[[], str], key: str | None = None
     slot = (channel, key)
     with _soon_lock:
         if slot in _soon:
-            return
+            return  # a render is due that will see this change too (and its marker is published)
         _soon.add(slot)
         interval = max(throttle, _soon_cost.get(slot, 0.0) / SOON_SHARE)
         delay = max(0.0, _soon_started.get(slot, -interval) + interval - time.monotonic())
+    if isinstance(broker(), RedisBroker):
+        # Before the request is acknowledged: the render below may die with this process, and the
+        # streams resume from Redis's log (with the memory broker they get a whole region anyway).
+        publish(channel, PENDING, key)
     app = current_app._get_current_object()
     base_url = request.host_url if request else None
 
@@ -645,7 +670,7 @@ def _snapshot(live: Broker, kind: _Kind, channel: str, key: str) -> tuple[int, s
 
 
 def _encode(events: list[Event]) -> bytes:
-    return b"".join(event.wire for event in collapse(events))
+    return b"".join(event.wire for event in collapse(events))  # a pending marker's wire is empty
 
 
 @bp.get("/live/<path:channel>")
@@ -698,8 +723,12 @@ def _follow(live: Broker, kind: _Kind, channel: str, key: str, head: bytes, last
 
 def _events(live: Broker, kind: _Kind, channel: str, key: str, last: int, heartbeat: float,
             coalesce: float, opened: float) -> Iterator[bytes]:
+    waiting: dict[str | None, float] = {}  # key of a pending marker seen -> when its render is overdue
     while True:
-        events = live.wait(channel, last, heartbeat)
+        timeout = heartbeat
+        if waiting:
+            timeout = max(0.0, min(heartbeat, min(waiting.values()) - time.monotonic()))
+        events = live.wait(channel, last, timeout)
         if _cut.get(channel, 0) > opened:
             return
         if events and any(event.key == GONE for event in events):
@@ -711,9 +740,18 @@ def _events(live: Broker, kind: _Kind, channel: str, key: str, last: int, heartb
             time.sleep(coalesce)
             more = live.events_after(channel, events[-1].id)
             events = None if more is None else events + more
-        if events is None or unrendered(events):
-            # This stream fell behind the ring, or a change was published unrendered: send the whole
-            # region again, then free the connection the snapshot used (the only database work here).
+        if events:
+            for event in events:
+                if event.pending:
+                    waiting.setdefault(event.key, time.monotonic() + PENDING_SECONDS)
+                else:
+                    waiting.pop(event.key, None)
+        overdue = any(at <= time.monotonic() for at in waiting.values())
+        if events is None or overdue or any(event.html is None for event in collapse(events)):
+            # This stream fell behind the ring, a change was published unrendered, or a change's
+            # render never followed its pending marker (its process died): send the whole region
+            # again, then free the connection the snapshot used (the only database work here).
+            waiting.clear()
             try:
                 last, html = _snapshot(live, kind, channel, key)
             except SQLAlchemyError as exc:
@@ -729,6 +767,8 @@ def _events(live: Broker, kind: _Kind, channel: str, key: str, last: int, heartb
             yield sse_message(last, html).encode()
         elif events:
             last = events[-1].id
-            yield _encode(events)
-        else:
+            chunk = _encode(events)
+            if chunk:  # only pending markers: nothing to show yet
+                yield chunk
+        elif not waiting:
             yield b": keep-alive\n\n"

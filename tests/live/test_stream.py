@@ -314,3 +314,82 @@ def test_stream_on_redis_replays_what_another_worker_published(tmp_path, redis_u
         running.stop()
         other_worker.close()
         forget_prefix(redis_url, prefix)
+
+
+# --- pending markers: a change acknowledged before its render (live.publish_soon with Redis) ---
+
+def test_resuming_past_a_pending_change_whose_render_never_came_gets_the_whole_region(server, connect):
+    """The process died between acknowledging a change and rendering it: the marker it left makes a
+    resuming stream render the whole region, so the change is not missed."""
+    before = server.latest_id()
+    marker = server.publish("demo:1", live.PENDING, key="note:7")
+
+    stream = connect(Last_Event_ID=str(before))
+    assert [(m["id"], m["data"]) for m in stream.until(marker)] == [(str(marker), None), (str(marker), SNAPSHOT)]
+
+
+def test_resuming_past_a_pending_change_and_its_render_replays_only_the_render(server, connect):
+    before = server.latest_id()
+    server.publish("demo:1", live.PENDING, key="note:7")
+    render = server.publish("demo:1", "<p>note 7</p>", key="note:7")
+
+    stream = connect(Last_Event_ID=str(before))
+    assert [(m["id"], m["data"]) for m in stream.until(render)] == [(str(before), None), (str(render), "<p>note 7</p>")]
+
+
+def test_a_following_stream_shows_nothing_for_a_pending_marker_and_then_the_render(server, connect):
+    stream = connect()
+    stream.message()
+    server.publish("demo:1", live.PENDING, key="note:7")
+    render = server.publish("demo:1", "<p>note 7</p>", key="note:7")
+
+    assert [(m["id"], m["data"]) for m in stream.until(render)] == [(str(render), "<p>note 7</p>")]
+    assert stream.rest() == []  # no snapshot later either: the render came
+
+
+def test_a_following_stream_re_renders_when_a_pending_render_never_comes(server, connect, monkeypatch):
+    monkeypatch.setattr(live, "PENDING_SECONDS", 0.5)
+    stream = connect()
+    stream.message()
+    started = time.monotonic()
+    marker = server.publish("demo:1", live.PENDING, key="note:7")
+
+    assert [(m["id"], m["data"]) for m in stream.until(marker)] == [(str(marker), SNAPSHOT)]
+    assert 0.4 <= time.monotonic() - started < 3
+
+
+def test_with_redis_publish_soon_leaves_its_marker_before_the_request_ends(tmp_path, redis_url):  # noqa: F811
+    """The marker is in Redis's log when publish_soon returns (so before the user's acknowledgement),
+    while the render still waits; once the render is published, a resume replays only the render."""
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    other_worker = RedisBroker(redis_url, prefix=prefix)
+    app = make_app(tmp_path, REDIS_URL=redis_url, LIVE_REDIS_PREFIX=prefix, LIVE_THROTTLE_MS=100)
+    running = Server(app)
+    gate = threading.Event()
+
+    def render() -> str:
+        gate.wait(5)
+        return "<p>note 7</p>"
+
+    try:
+        start = running.latest_id()
+        with app.test_request_context():
+            live.publish_soon("demo:1", render, key="note:7")
+        pending, _ = other_worker._read("demo:1", start)
+        assert [(event.key, event.pending) for event in pending] == [("note:7", True)]
+        assert live.unrendered(pending), "a stream resuming now renders the whole region"
+        gate.set()
+        deadline = time.monotonic() + 5
+        while len(other_worker._read("demo:1", start)[0]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        both, _ = other_worker._read("demo:1", start)
+        assert [(event.key, event.html) for event in both] == [("note:7", live.PENDING), ("note:7", "<p>note 7</p>")]
+        stream = Stream(running.port, "/live/demo:1", {"Last-Event-ID": str(start)})
+        assert [(m["id"], m["data"]) for m in stream.until(both[-1].id)] == [
+            (str(start), None), (str(both[-1].id), "<p>note 7</p>")]
+        stream.close()
+    finally:
+        gate.set()
+        running.stop()
+        other_worker.close()
+        forget_prefix(redis_url, prefix)
