@@ -25,6 +25,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, request, strea
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import NotFound
 
 from board import observability
 from board.extensions import db
@@ -534,6 +535,10 @@ def publish(channel: str, html: str | Callable[[], str], key: str | None = None)
                 text = None
             last = live.publish(target, text, key) or last
         return last
+    except NotFound:
+        # Its object was erased while a render was due (publish_soon): nobody is left to tell.
+        log.info("live: %s is gone, nothing published", channel)
+        return None
     except Exception:  # a template error counts too: the change is committed either way
         log.exception("live: publishing to %s failed", channel)
         return None

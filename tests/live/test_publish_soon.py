@@ -69,3 +69,16 @@ def test_changes_after_a_render_are_published_too(app):
     live.publish_soon("demo:2", lambda: f"<p>{state['value']}</p>", key="stage")
     time.sleep(0.15)
     assert shown("demo:2@sv", start) == ["<p>a</p>", "<p>b</p>"]
+
+
+def test_a_render_whose_object_was_erased_meanwhile_publishes_nothing_and_is_no_error(app, caplog):
+    """A session erased while its results' render was due: no event, and no ERROR in the log."""
+    from flask import abort
+
+    live.broker().listen("demo:4@sv")
+    start = live.latest_id()
+    with caplog.at_level("INFO", logger="board.live"):
+        assert live.publish("demo:4", lambda: abort(404), key="stage") is None
+    assert live.broker().events_after("demo:4@sv", start) in ([], None)
+    assert [r.levelname for r in caplog.records if r.name == "board.live"] == ["INFO"]
+    assert "gone" in caplog.records[-1].getMessage()
