@@ -58,27 +58,24 @@ def my_answers(code: str):
 @bp.post("/j/<code>/mina/svar/<int:answer_id>/ta-bort")
 def delete_answer(code: str, answer_id: int):
     """Delete one of this device's answers (and the note that carried it to a wall) for good."""
-    _button()
-    session, person = _open_session(code)
-    if not feedback.is_open(session):
-        return _session_closed()
-    feedback.delete_own_answer(session, person, answer_id)
-    if request.headers.get("HX-Request"):  # the list replaces the row in place
-        return render_template("gdpr/_deleted.html")
-    return redirect(url_for("gdpr.my_answers", code=session.code, borttagen="svar"), 303)
+    return _delete_own(code, feedback.delete_own_answer, answer_id, "svar")
 
 
 @bp.post("/j/<code>/mina/fragor/<int:question_id>/ta-bort")
 def delete_question(code: str, question_id: int):
     """Delete one of this device's Q&A questions, with its votes, for good."""
+    return _delete_own(code, feedback.delete_own_question, question_id, "fraga")
+
+
+def _delete_own(code: str, delete, post_id: int, kind: str):
     _button()
     session, person = _open_session(code)
     if not feedback.is_open(session):
         return _session_closed()
-    feedback.delete_own_question(session, person, question_id)
+    delete(session, person, post_id)
     if request.headers.get("HX-Request"):  # the list replaces the row in place
         return render_template("gdpr/_deleted.html")
-    return redirect(url_for("gdpr.my_answers", code=session.code, borttagen="fraga"), 303)
+    return redirect(url_for("gdpr.my_answers", code=session.code, borttagen=kind), 303)
 
 
 # --- a wall: "Mina lappar" -------------------------------------------------------------------
