@@ -116,6 +116,8 @@ def handle_http_error(error: HTTPException):
         403: (_("Ingen behörighet"), _("Ditt konto har inte behörighet att göra det här.")),
         404: (_("Sidan finns inte"), _("Sidan du sökte finns inte, eller har tagits bort.")),
         405: (_("Fel metod"), _("Den här adressen tar inte emot den sortens begäran.")),
+        410: (_("Inte längre öppen"), _("Det här är avslutat och anonymiserat när dess lagringstid gick ut. "
+                                       "Inga nya svar eller inlägg tas emot.")),
         413: (_("För stort"), _("Det du skickade är för stort.")),
         422: (_("Kontrollera uppgifterna"), _("Några uppgifter behöver rättas.")),
         429: (_("För många försök"), _("Vänta en stund och försök igen.")),

@@ -267,6 +267,13 @@ def test_an_anonymised_session_refuses_participants_with_a_clear_page(app, runne
     assert count(Participant, Participant.session_id == session.id) == 3  # nobody joined again
     mine = phone.get(f"/j/{session.code}/mina")
     assert mine.status_code == 410 and "Inga svar är kopplade till din enhet" in mine.get_data(as_text=True)
+    # A phone that still had the question open answers: told why, in its answer's place, nothing stored.
+    question = session.items[0]
+    late = phone.post(f"/j/{session.code}/items/{question.id}", {"text": "Ett sent svar"}, htmx=True)
+    body = late.get_data(as_text=True)
+    assert late.status_code == 410 and "<html" not in body
+    assert "avslutat och anonymiserat" in body and "Inga nya svar" in body
+    assert count(Participant, Participant.session_id == session.id) == 3
 
 
 def test_the_anonymised_sessions_results_and_panel_show_without_errors(app, runner, as_role):
