@@ -775,5 +775,5 @@ def _events(live: Broker, kind: _Kind, channel: str, key: str, last: int, heartb
             chunk = _encode(events)
             if chunk:  # only pending markers: nothing to show yet
                 yield chunk
-        elif not waiting:
+        else:
             yield b": keep-alive\n\n"

@@ -60,9 +60,6 @@ class Rate:
     amount: int
     seconds: int
 
-    def __str__(self) -> str:
-        return f"{self.amount} per {self.seconds} seconds"
-
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _ONE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
@@ -166,9 +163,6 @@ class MemoryCounters:
             if state is not None and now >= state[0] + 2 * int(key.rsplit(":", 1)[1]):
                 del self.windows[key]
 
-    def reset(self) -> None:
-        self.windows.clear()
-
 
 # KEYS: one hash per counter. ARGV: now, cost, then per key its amount and seconds.
 # Returns 0 when counted, else the seconds (a string, for precision) until the fullest key has room.
@@ -241,14 +235,6 @@ class RedisCounters:
                 self._down_until = now + self.RETRY_SECONDS
         return self.fallback.check(keys, cost)
 
-    def reset(self) -> None:
-        self.fallback.reset()
-        try:
-            for key in self.client.scan_iter(f"{self.prefix}*", count=1000):
-                self.client.delete(key)
-        except Exception:  # nothing to reset in a store that is down
-            pass
-
 
 class RateLimited(TooManyRequests):
     def __init__(self, retry_after: float) -> None:
@@ -295,9 +281,6 @@ class Limiter:
     def add(self, group: str, scope: str, key: str, amount: int) -> None:
         """Count `amount` requests at once (as if they had been sent; tests and tools)."""
         self.counters.check(self.keys(group, scope, key), cost=amount)
-
-    def reset(self) -> None:
-        self.counters.reset()
 
 
 def limited(group: str):

@@ -1,5 +1,6 @@
 """Deployment mode 2/3: several app processes share PostgreSQL and Redis. An edit made through
 process A must reach a browser streaming from process B."""
+import contextlib
 import os
 import re
 import socket
@@ -27,36 +28,46 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def gunicorn_pair(tmp_path: Path, env: dict, attempts: int = 300):
+    """Two gunicorn processes (one gevent worker each) on free ports with `env`, started as `make run`
+    starts one and each answering /healthz with the Redis broker; yields their base URLs. Logs go
+    to tmp_path/a.log and b.log."""
+    servers, urls = [], []
+    try:
+        for name in ("a", "b"):
+            port = _free_port()
+            log = open(tmp_path / f"{name}.log", "w")
+            servers.append((subprocess.Popen(
+                [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:board.serving", "-k", "gevent",
+                 "-w", "1", "--graceful-timeout", "1", "--no-control-socket", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log))
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            for _ in range(attempts):
+                try:
+                    if requests.get(url + "/healthz", timeout=1).json()["broker"] == "redis":
+                        break
+                except (OSError, ValueError):
+                    time.sleep(0.1)
+            else:
+                pytest.fail("server did not start: " + "".join((tmp_path / f"{n}.log").read_text() for n in "ab"))
+        yield urls
+    finally:
+        for process, log in servers:
+            process.terminate()
+            process.wait(timeout=10)
+            log.close()
+
+
 @pytest.fixture
 def two_servers(app, demo, tmp_path):
     """Two gunicorn processes (gevent workers) on different ports, sharing the test database and Redis."""
     factories.make_user(role="facilitator", email="fia@example.se")
     env = {**os.environ, "DATABASE_URL": os.environ["TEST_DATABASE_URL"], "REDIS_URL": os.environ["TEST_REDIS_URL"],
            "SECRET_KEY": app.config["SECRET_KEY"], "TAVLAN_INSTANCE": str(tmp_path)}
-    servers, urls = [], []
-    for name in ("a", "b"):
-        port = _free_port()
-        log = open(tmp_path / f"{name}.log", "w")
-        servers.append((subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:board.serving", "-k", "gevent", "-w", "1",
-             "--graceful-timeout", "1",
-             "--no-control-socket", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log))
-        urls.append(f"http://127.0.0.1:{port}")
-    for url in urls:
-        for _ in range(100):
-            try:
-                if requests.get(url + "/healthz", timeout=1).json()["broker"] == "redis":
-                    break
-            except (OSError, ValueError):
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start: " + "".join((tmp_path / f"{n}.log").read_text() for n in "ab"))
-    yield urls
-    for process, log in servers:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    with gunicorn_pair(tmp_path, env, attempts=100) as urls:
+        yield urls
 
 
 def _login(base: str) -> requests.Session:

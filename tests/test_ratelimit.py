@@ -362,50 +362,23 @@ def test_with_redis_two_app_instances_share_the_counters(limited, meeting):
 def test_two_gunicorn_workers_with_redis_count_one_address_together(app, meeting, tmp_path):
     """Deployment mode 2/3: two server processes, one Redis. Half a flood through each is cut at the
     ceiling of the whole, not at twice it."""
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
     import requests
 
-    from tests.test_multiprocess import _free_port
+    from tests.test_multiprocess import gunicorn_pair
 
     _reset()
-    root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "DATABASE_URL": os.environ["TEST_DATABASE_URL"], "REDIS_URL": REDIS_URL,
            "SECRET_KEY": app.config["SECRET_KEY"], "TAVLAN_INSTANCE": str(tmp_path),
            "TAVLAN_RATELIMIT_ENABLED": "1", "TAVLAN_RATELIMIT_JOIN_ADDRESS": "10 per minute"}
-    servers, urls = [], []
     try:
-        for name in ("a", "b"):
-            port = _free_port()
-            log = open(tmp_path / f"{name}.log", "w")
-            servers.append((subprocess.Popen(
-                [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:board.serving", "-k", "gevent",
-                 "-w", "1", "--graceful-timeout", "1", "--no-control-socket", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT), log))
-            urls.append(f"http://127.0.0.1:{port}")
-        for url in urls:
-            for _ in range(300):
-                try:
-                    if requests.get(url + "/healthz", timeout=1).json()["broker"] == "redis":
-                        break
-                except (OSError, ValueError):
-                    time.sleep(0.1)
-            else:
-                pytest.fail("server did not start: " + (tmp_path / "a.log").read_text() + (tmp_path / "b.log").read_text())
-        page = f"/j/{meeting['session'].code}"
-        statuses = [requests.get(urls[n % 2] + page, timeout=10).status_code for n in range(12)]  # no cookies kept
-        assert statuses == [200] * 10 + [429] * 2, (tmp_path / "a.log").read_text()[-3000:]
-        refused = requests.get(urls[0] + page, timeout=10)
-        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
-        assert SWEDISH in refused.text.lower()
+        with gunicorn_pair(tmp_path, env) as urls:
+            page = f"/j/{meeting['session'].code}"
+            statuses = [requests.get(urls[n % 2] + page, timeout=10).status_code for n in range(12)]  # no cookies
+            assert statuses == [200] * 10 + [429] * 2, (tmp_path / "a.log").read_text()[-3000:]
+            refused = requests.get(urls[0] + page, timeout=10)
+            assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+            assert SWEDISH in refused.text.lower()
     finally:
-        for process, log in servers:
-            process.terminate()
-            process.wait(timeout=10)
-            log.close()
         _reset()
 
 
