@@ -29,6 +29,7 @@ help: ## Show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 run: install translations ## Serve the app on 127.0.0.1:PORT (SQLite and in-process broker unless DATABASE_URL/REDIS_URL are set)
+run: export TAVLAN_BASE_URL ?= http://127.0.0.1:$(PORT)
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo
 	@echo "Tavlan: http://127.0.0.1:$(PORT)"

@@ -63,6 +63,9 @@ def init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=os.path.join(os.path.dirname(app.root_path), "translations"))
     login_manager.init_app(app)
+    from board import shared
+
+    shared.init_app(app)
     live.init_app(app)
     _sqlite_pragmas(app)
 

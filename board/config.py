@@ -43,6 +43,8 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": env.get("REDIS_URL") or None,
         "BABEL_DEFAULT_LOCALE": env.get("TAVLAN_LANGUAGE", "sv"),
         "TAVLAN_BEHIND_PROXY": env.get("TAVLAN_BEHIND_PROXY", "0") == "1",
+        # The public address of the site (join links, QR codes, exports); never taken from a request.
+        "TAVLAN_BASE_URL": env.get("TAVLAN_BASE_URL") or None,
         "LOGIN_MAX_FAILURES": int(env.get("TAVLAN_LOGIN_MAX_FAILURES", "10")),
         "LIVE_SSE_CONFIG": _sse_config(env.get("TAVLAN_SSE_RECONNECT_MS")),
         "LIVE_HEARTBEAT_SECONDS": float(env.get("TAVLAN_LIVE_HEARTBEAT", "15")),

@@ -27,7 +27,7 @@ from redis.retry import Retry
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import NotFound
 
-from board import observability
+from board import observability, shared
 from board.extensions import db
 
 log = logging.getLogger(__name__)
@@ -511,7 +511,12 @@ def publish(channel: str, html: str | Callable[[], str], key: str | None = None)
     the change is already committed, so a broken broker must not fail the request. Events with
     the same `key` sent in a burst are collapsed to the newest. A language that no stream follows
     is not rendered (the memory broker counts its streams; with Redis every language is rendered).
+    A function is called in a neutral request (board/shared.py): what everyone receives depends on
+    nothing of the request that caused the change (its host, cookies, user or language).
     """
+    if callable(html) and not shared.in_neutral_request():
+        with shared.neutral_request():
+            return publish(channel, html, key)
     try:
         live = broker()
         if html != PENDING:
@@ -578,7 +583,6 @@ def publish_soon(channel: str, render: Callable[[], str], key: str | None = None
         # streams resume from Redis's log (with the memory broker they get a whole region anyway).
         publish(channel, PENDING, key)
     app = current_app._get_current_object()
-    base_url = request.host_url if request else None
 
     def run() -> None:
         time.sleep(delay)
@@ -590,8 +594,8 @@ def publish_soon(channel: str, render: Callable[[], str], key: str | None = None
                     _soon_started.pop(quiet, None)
                     _soon_cost.pop(quiet, None)
         started = time.perf_counter()
-        # A request context, so the fragment can build absolute links like the page did.
-        with app.test_request_context(base_url=base_url):
+        # A neutral request: links on the public address, no visitor's cookies, user or language.
+        with shared.neutral_request(app):
             try:
                 publish(channel, render, key)
             finally:
@@ -660,18 +664,31 @@ def _snapshot(live: Broker, kind: _Kind, channel: str, key: str) -> tuple[int, s
     published on the channel since (the memory broker sees them all; with Redis, other processes
     publish too, and a reconnect is a replay anyway). Returns (position, html)."""
     if live.version(channel) is None:
-        return live.latest_id(), kind.snapshot(key)
+        return live.latest_id(), _render_snapshot(kind, channel, key)
     with _snapshot_locks.setdefault(channel, threading.Lock()):  # one render; the others wait for it
         version = live.version(channel)  # read before the position and the render (see stream())
         cached = _snapshots.get(channel)
         if cached is not None and cached[0] == version:
             return cached[1], cached[2]
         position = live.latest_id()
-        html = kind.snapshot(key)
+        html = _render_snapshot(kind, channel, key)
         if len(_snapshots) > 1000:
             _snapshots.clear()
         _snapshots[channel] = (version, position, html)
         return position, html
+
+
+def _render_snapshot(kind: _Kind, channel: str, key: str) -> str:
+    """The whole region, rendered for every stream of `channel` (shared and cached): in a neutral
+    request, in the channel's language (the part after "@"), not in the visitor's request."""
+    language = channel.rpartition("@")[2] if "@" in channel else None
+    with shared.neutral_request():
+        if not language:
+            return kind.snapshot(key)
+        from flask_babel import force_locale
+
+        with force_locale(language):
+            return kind.snapshot(key)
 
 
 def _encode(events: list[Event]) -> bytes:

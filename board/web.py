@@ -221,7 +221,8 @@ def init_app(app: Flask) -> None:
     if app.config.get("TAVLAN_BEHIND_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # Not X-Forwarded-Host: the site's address is TAVLAN_BASE_URL, never what a client sends.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=0)
     app.register_blueprint(bp)
     init_static_versions(app)
     app.after_request(security_headers)

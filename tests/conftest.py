@@ -32,6 +32,7 @@ def make_config(**overrides) -> dict:
         "RATELIMIT_ENABLED": False,  # tests/test_ratelimit.py switches it on for itself
         "LIVE_HEARTBEAT_SECONDS": 1.0,
         "LIVE_THROTTLE_MS": 0,  # publish at once: no background renders outliving a test
+        "TAVLAN_BASE_URL": "https://tavlan.test",  # the public address; never a request's Host
     }
     config.update(overrides)
     return config

@@ -17,6 +17,7 @@ from board.portfolio.models import Initiative
 from board.canvas import service as canvases
 from board.walls import service as walls
 from board.ratelimit import limited
+from board.shared import public_url
 
 COOKIE = "tavlan_participant"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30
@@ -289,7 +290,7 @@ def results_page(session_id: int):
 
 
 def _join_url(session) -> str:
-    return url_for("feedback.participant", code=session.code, _external=True)
+    return public_url("feedback.participant", code=session.code)
 
 
 def _qr_svg(session) -> str:

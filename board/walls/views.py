@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from board import live, participants
+from board.shared import public_url
 from board.auth.forms import EmptyForm
 from board.auth.permissions import facilitator_required, login_required, require_login
 from board.extensions import db
@@ -138,7 +139,7 @@ def _page(wall, token=None, status=200, **extra):
                    manage=service.can_manage(wall, current_user), author_form=author_form,
                    author_label=", ".join(filter(None, [author["name"], service.org_label(author["org"])])),
                    section_form=SectionForm(formdata=None), vote_form=VoteForm(formdata=None),
-                   join_url=url_for("walls.enter", code=wall.code, _external=True) if wall.code else None,
+                   join_url=public_url("walls.enter", code=wall.code) if wall.code else None,
                    can_position=wall.has_positions and current_user.is_authenticated
                    and current_user.organisation_id is not None)
     context.update(extra)

@@ -37,7 +37,7 @@ def running_server(home: Path, **extra_env: str):
            "SECRET_KEY": "e2e-secret",
            # Every browser test logs in from 127.0.0.1, often as the same account: rate limits
            # (tests/test_ratelimit.py tests them) would cut the suite, not an attacker.
-           "TAVLAN_RATELIMIT_ENABLED": "0", **extra_env}
+           "TAVLAN_RATELIMIT_ENABLED": "0", "TAVLAN_BASE_URL": f"http://127.0.0.1:{port}", **extra_env}
     env.pop("REDIS_URL", None)
     flask(env, "db", "upgrade")
     flask(env, "seed-demo")

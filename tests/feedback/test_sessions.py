@@ -337,7 +337,7 @@ def test_presenter_page_shows_code_address_and_qr(app, facilitator):
     session = make_session()
     page = facilitator.get(f"/sessions/{session.id}/present").get_data(as_text=True)
     assert f"{session.code[:3]} {session.code[3:]}" in page
-    assert f"http://localhost/j/{session.code}" in page and "<svg" in page and "<path" in page
+    assert f"https://tavlan.test/j/{session.code}" in page and "<svg" in page and "<path" in page
 
 
 def test_optional_name_and_organisation_are_asked_only_when_the_facilitator_wants(app):
