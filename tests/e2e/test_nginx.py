@@ -150,3 +150,53 @@ def test_nginx_passes_a_request_id_hides_metrics_and_sends_http_to_https(proxied
     assert requests.get(proxied["base"] + "/metrics", verify=proxied["cert"]).status_code == 404
     redirect = requests.get(proxied["http"] + "/j/123456?x=1", allow_redirects=False)
     assert redirect.status_code == 301 and redirect.headers["Location"] == "https://127.0.0.1/j/123456?x=1"
+
+
+def test_nginx_sends_its_own_name_as_host_and_never_a_forwarded_host(tmp_path):
+    """Whatever Host and X-Forwarded-Host a client sends, the app behind the shipped config sees the
+    site's server_name and no forwarded host (the app takes its address from TAVLAN_BASE_URL anyway)."""
+    import http.server
+    import threading
+
+    seen = []
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the stdlib's name
+            seen.append({k.lower(): v for k, v in self.headers.items()})
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    https_port, http_port = free_port(), free_port()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(main_config(site_config(f"127.0.0.1:{upstream.server_port}", https_port, http_port,
+                                            cert, key, tmp_path), tmp_path))
+    nginx = subprocess.Popen([NGINX, "-c", str(conf), "-e", str(tmp_path / "error.log")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        base = f"https://127.0.0.1:{https_port}"
+        for _ in range(100):
+            try:
+                requests.get(base + "/healthz", verify=str(cert), timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        seen.clear()
+        forged = {"Host": "evil.example", "X-Forwarded-Host": "forwarded-evil.example"}
+        response = requests.get(base + "/j/123456", headers=forged, verify=str(cert), timeout=5)
+        assert response.status_code == 204
+        assert len(seen) == 1
+        assert seen[0]["host"] == f"127.0.0.1:{https_port}"
+        assert "x-forwarded-host" not in seen[0] or seen[0]["x-forwarded-host"] == ""
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        upstream.shutdown()
