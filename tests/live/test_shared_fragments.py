@@ -160,8 +160,16 @@ def test_live_events_of_a_hostile_facilitator_carry_nothing_of_their_request(pro
     wall = db.session.get(Wall, world["walls"][2])
     assert actor.post(f"/walls/{wall.id}/notes", {"text": "En lapp", "colour": "gul", "section": wall.sections[0].id},
                       headers=FORWARDED).status_code in (200, 303)
+    from board.canvas.models import Canvas
+    from board.portfolio.models import Initiative
+
+    first = db.session.scalar(db.select(Initiative.id).order_by(Initiative.id))
+    goals = next(c for c in world["canvases"] if db.session.get(Canvas, c).kind == "goals")
+    for x in ("0.4", "0.6"):
+        assert actor.post(f"/canvases/{goals}/move", {"item": f"i{first}", "target": "point", "x": x, "y": "0.5"},
+                          htmx=True, headers=FORWARDED).status_code == 200
     token = actor.csrf()
-    assert len(published) >= 4
+    assert {channel.split(":")[0] for channel, _ in published} >= {"present", "join", "wall", "canvas"}
     swedish = [html for channel, html in published if channel.endswith("@sv") and html]
     assert swedish
     for channel, html in published:
