@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug import security
@@ -71,6 +72,14 @@ def set_password(user: User, password: str) -> None:
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
     login_sessions.end_all(user, commit=False)
     db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A user's own change of password: the current one must be right. Every login of the user
+    ends (set_password); the caller starts a new one for the browser that made the change."""
+    if not user.check_password(current):
+        raise AccountError(_("Det nuvarande lösenordet stämmer inte."))
+    set_password(user, new)
 
 
 def add_to_arbetsgrupp(user: User, initiative) -> None:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from board.auth import bp, login_sessions, service
-from board.auth.forms import EmptyForm, LoginForm
+from board.auth.forms import EmptyForm, LoginForm, PasswordForm
 from board.auth.models import User
 from board.auth.permissions import login_required
 from board.extensions import login_manager
@@ -95,11 +95,37 @@ def _tell_of_failed_attempts(verdict: service.LoginVerdict) -> None:
                        verdict.failed_since, when=format_datetime(verdict.last_failed_at, "short")), "warning")
 
 
+def _account_page(password_form: PasswordForm, status: int = 200):
+    return render_template("auth/account.html", form=EmptyForm(), password_form=password_form,
+                           open_logins=login_sessions.count(current_user)), status
+
+
 @bp.get("/konto")
 @login_required
 def account():
-    """The account page: who is logged in, how many logins are open, and "Logga ut överallt"."""
-    return render_template("auth/account.html", form=EmptyForm(), open_logins=login_sessions.count(current_user))
+    """The account page: who is logged in, how many logins are open, a new password, and
+    "Logga ut överallt"."""
+    return _account_page(PasswordForm(formdata=None))
+
+
+@bp.post("/konto/losenord")
+@login_required
+def change_password():
+    """Change one's own password: every login ends, on every device, and this browser gets a new one."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            service.change_password(user, form.current.data, form.new.data)
+        except service.AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            _renew_session()
+            session[SESSION_TOKEN] = login_sessions.start(user)
+            login_user(user)
+            flash(_("Ditt lösenord är bytt. Du är utloggad på alla andra enheter."), "success")
+            return redirect(url_for("auth.account"), 303)
+    return _account_page(form, 422)
 
 
 @bp.post("/konto/logga-ut-overallt")

@@ -159,3 +159,34 @@ def test_loading_the_user_costs_one_lookup_and_no_write_and_sets_no_remember_coo
         event.remove(db.engine, "before_cursor_execute", seen)
     assert len([s for s in statements if "login_session" in s]) == 1
     assert not [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def test_changing_ones_own_password_ends_every_other_login_and_keeps_this_one(app):
+    user = factories.make_user()
+    laptop, phone = Actor(app).login(user), Actor(app).login(user)
+    saved = _saved_cookie(laptop)
+    changed = laptop.post("/konto/losenord", {"current": factories.PASSWORD, "new": "ett helt nytt lösenord",
+                                              "again": "ett helt nytt lösenord"})
+    assert changed.status_code == 303 and changed.headers["Location"] == "/konto"
+    assert _refused(phone) and _refused(_replay(app, saved))  # even this browser's cookie from before
+    page = laptop.get("/konto").get_data(as_text=True)
+    assert _Text.of(page, "open-logins") == "Du är inloggad på 1 enhet eller webbläsare."
+    assert Actor(app).post("/login", {"email": user.email, "password": factories.PASSWORD}).status_code == 422
+    Actor(app).login(user, password="ett helt nytt lösenord")
+
+
+def test_a_wrong_current_password_or_a_weak_new_one_changes_nothing(app):
+    user = factories.make_user()
+    browser, phone = Actor(app).login(user), Actor(app).login(user)
+    wrong = browser.post("/konto/losenord", {"current": "inte mitt lösenord", "new": "ett helt nytt lösenord",
+                                             "again": "ett helt nytt lösenord"})
+    weak = browser.post("/konto/losenord", {"current": factories.PASSWORD, "new": "lösenord1234",
+                                            "again": "lösenord1234"})
+    mismatch = browser.post("/konto/losenord", {"current": factories.PASSWORD, "new": "ett helt nytt lösenord",
+                                                "again": "ett annat nytt lösenord"})
+    assert [wrong.status_code, weak.status_code, mismatch.status_code] == [422, 422, 422]
+    assert "Det nuvarande lösenordet stämmer inte." in _Text.of(wrong.get_data(as_text=True), "form-errors")
+    assert "för vanligt" in _Text.of(weak.get_data(as_text=True), "form-errors")
+    assert _Text.of(mismatch.get_data(as_text=True), "again-error").startswith("Lösenorden är inte lika.")
+    assert not _refused(browser) and not _refused(phone)
+    Actor(app).login(user)  # the old password still works
