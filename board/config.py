@@ -104,13 +104,17 @@ DEFAULTS = {
     "SESSION_COOKIE_NAME": "tavlan_session",
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-    # Login throttling: after LOGIN_SLOW_AFTER failures within LOGIN_WINDOW seconds each try is
-    # delayed; after LOGIN_MAX_FAILURES the account+address pair is refused for LOGIN_LOCKOUT s.
+    # Login throttling (board/auth/service.py): after LOGIN_SLOW_AFTER failures within LOGIN_WINDOW
+    # seconds, for an account from one address or for an account from anywhere, each wrong try is
+    # answered LOGIN_SLOW_SECONDS later per failure, at most LOGIN_MAX_DELAY; after
+    # LOGIN_MAX_FAILURES the account+address pair is refused for LOGIN_LOCKOUT s. The account
+    # itself is never refused, so nobody can lock its owner out from other addresses.
     "LOGIN_WINDOW": 15 * 60,
     "LOGIN_SLOW_AFTER": 3,
     "LOGIN_MAX_FAILURES": 10,
     "LOGIN_LOCKOUT": 15 * 60,
     "LOGIN_SLOW_SECONDS": 1.0,
+    "LOGIN_MAX_DELAY": 5.0,
     # Live updates (board/live.py)
     "LIVE_RING_SIZE": 256,
     # A stream may wait this long after an event to send a burst in one write. Bursts are already
@@ -123,7 +127,7 @@ DEFAULTS = {
 
 # Rate limits (board/ratelimit.py), sized for a room of 300 phones behind ONE address; the
 # reasoning is in docs/architecture.md, "Rate limits". Per person (account or participant cookie;
-# login: per account named in the form) and per address, for each group of endpoints.
+# login: per account named in the form at the sending address) and per address, for each group.
 RATELIMIT_DEFAULTS = {
     "RATELIMIT_LOGIN": "10 per minute; 50 per hour",
     "RATELIMIT_LOGIN_ADDRESS": "60 per minute; 600 per hour",

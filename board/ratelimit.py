@@ -98,9 +98,11 @@ def person_key() -> str:
 
 
 def account_key() -> str:
-    """The account a login form names (normalised as login does), whoever sends it."""
+    """The account a login form names (normalised as login does) at the address sending it: never
+    the account alone, or guesses from other addresses would lock its owner out (OWASP; the
+    account-wide slowdown is board/auth/service.py's)."""
     email = (request.form.get("email") or "").strip().lower()[:254]
-    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+    return "account:" + hashlib.sha256(f"{email}|{request.remote_addr or '-'}".encode()).hexdigest()[:32]
 
 
 def _wait(rate: Rate, start: float, count: int, previous: int, now: float) -> float:
@@ -284,7 +286,7 @@ class Limiter:
 
 
 def limited(group: str):
-    """Mark a view as one of `group`'s endpoints: its per-person (login: per-account) limit and
+    """Mark a view as one of `group`'s endpoints: its per-person (login: per account+address) limit and
     per-address ceiling apply, shared by all endpoints of the group (an answer and a question count
     together). Checked in a before_request handler, before CSRF and the view do any work."""
     if group not in GROUPS:

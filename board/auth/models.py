@@ -4,7 +4,7 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug import security
 
 from board.extensions import db
 from board.models import IdMixin, TimestampMixin
@@ -32,16 +32,20 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Changes whenever the password changes, which logs out every other session of the user.
     auth_stamp: Mapped[int] = mapped_column(default=0)
+    # Wrong passwords given for this account since its last login, from anywhere, and the last
+    # one's time: shown to the owner after the next login (board/auth/service.py).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     organisation = relationship("Organisation", lazy="joined")
     initiatives = relationship("Initiative", secondary=arbetsgrupp, back_populates="members")
 
     def set_password(self, password: str, method: str | None = None) -> None:
-        self.password_hash = generate_password_hash(password, method=method or "scrypt")
+        self.password_hash = security.generate_password_hash(password, method=method or "scrypt")
         self.auth_stamp = (self.auth_stamp or 0) + 1
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return security.check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.auth_stamp}"
@@ -73,3 +77,15 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginSession(db.Model):
+    """One login, from login to logout (board/auth/login_sessions.py): the cookie holds a random
+    token, this row its hash. Deleting the row ends the login, wherever the cookie is."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

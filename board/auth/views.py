@@ -1,25 +1,30 @@
 import time
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from board.auth import bp, service
-from board.auth.forms import EmptyForm, LoginForm
+from board.auth import bp, login_sessions, service
+from board.auth.forms import EmptyForm, LoginForm, PasswordForm
 from board.auth.models import User
-from board.extensions import db, login_manager
+from board.auth.permissions import login_required
+from board.extensions import login_manager
 from board.i18n import safe_next
 from board.ratelimit import limited
 
 
+SESSION_TOKEN = "_login"  # the session cookie's key for the login's token (board/auth/login_sessions.py)
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Load the user of a session; a changed password (auth stamp) ends old sessions."""
+    """Load the user of a session whose login is still open on the server: logout, a new password
+    and "Logga ut överallt" end it, however the cookie was kept (one indexed lookup)."""
     ident, _sep, stamp = user_id.partition(":")
-    if not ident.isdigit():
+    if not ident.isascii() or not ident.isdigit() or len(ident) > 18:
         return None
-    user = db.session.get(User, int(ident))
+    user = login_sessions.load(int(ident), session.get(SESSION_TOKEN))
     if user is None or str(user.auth_stamp) != stamp:
         return None
     return user
@@ -55,7 +60,9 @@ def login():
                 {"Retry-After": str(verdict.refused_for)}
         if verdict.user:
             _renew_session()
+            session[SESSION_TOKEN] = login_sessions.start(verdict.user)
             login_user(verdict.user)
+            _tell_of_failed_attempts(verdict)
             return redirect(safe_next(form.next.data) or url_for("portfolio.home"), 303)
         time.sleep(verdict.delay)
         form.form_errors.append(_("Fel e-postadress eller lösenord."))
@@ -71,6 +78,65 @@ def logout():
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
+    login_sessions.end(session.get(SESSION_TOKEN))
     logout_user()
     _renew_session()
     return redirect(url_for("portfolio.home"), 303)
+
+
+def _tell_of_failed_attempts(verdict: service.LoginVerdict) -> None:
+    """Tell the owner, on the page after login, how many wrong passwords were given for their
+    account since they last logged in (no e-mail needed: the notice is where they are)."""
+    if verdict.failed_since and verdict.last_failed_at:
+        flash(ngettext("Sedan du senast loggade in har någon försökt logga in på ditt konto med fel lösenord "
+                       "%(num)d gång, senast %(when)s. Var det inte du, byt lösenord och välj Logga ut överallt.",
+                       "Sedan du senast loggade in har någon försökt logga in på ditt konto med fel lösenord "
+                       "%(num)d gånger, senast %(when)s. Var det inte du, byt lösenord och välj Logga ut överallt.",
+                       verdict.failed_since, when=format_datetime(verdict.last_failed_at, "short")), "warning")
+
+
+def _account_page(password_form: PasswordForm, status: int = 200):
+    return render_template("auth/account.html", form=EmptyForm(), password_form=password_form,
+                           open_logins=login_sessions.count(current_user)), status
+
+
+@bp.get("/konto")
+@login_required
+def account():
+    """The account page: who is logged in, how many logins are open, a new password, and
+    "Logga ut överallt"."""
+    return _account_page(PasswordForm(formdata=None))
+
+
+@bp.post("/konto/losenord")
+@login_required
+def change_password():
+    """Change one's own password: every login ends, on every device, and this browser gets a new one."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            service.change_password(user, form.current.data, form.new.data)
+        except service.AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            _renew_session()
+            session[SESSION_TOKEN] = login_sessions.start(user)
+            login_user(user)
+            flash(_("Ditt lösenord är bytt. Du är utloggad på alla andra enheter."), "success")
+            return redirect(url_for("auth.account"), 303)
+    return _account_page(form, 422)
+
+
+@bp.post("/konto/logga-ut-overallt")
+@login_required
+def logout_everywhere():
+    """End every login of the current user, on every device, this one too."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    login_sessions.end_all(current_user)
+    logout_user()
+    _renew_session()
+    flash(_("Du är utloggad på alla enheter. Logga in igen här."), "success")
+    return redirect(url_for("auth.login"), 303)

@@ -73,9 +73,7 @@ def test_logout_ends_the_whole_session(app):
         assert "_user_id" not in after and "csrf_token" not in after
     replay = Actor(app)
     replay.client.set_cookie("tavlan_session", inside)
-    assert replay.get("/portfolio").status_code == 200  # signed cookies cannot be revoked one by one...
-    service.set_password(user, "ett helt nytt lösenord")
-    assert replay.get("/portfolio").status_code == 302  # ...a new password ends them all
+    assert replay.get("/portfolio").status_code == 302  # the login ended on the server, not just in the browser
 
 
 def test_strong_session_protection_logs_out_a_cookie_used_from_elsewhere(app):
