@@ -6,11 +6,38 @@ typed stays text in Excel and LibreOffice.
 """
 import csv
 import io
+import unicodedata
+from urllib.parse import quote
 
+from flask import Response
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+CSV = "text/csv"
+MARKDOWN = "text/markdown"
+JSON = "application/json"
+SVG = "image/svg+xml"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(body: str | bytes, mimetype: str, filename: str) -> Response:
+    """The response of every download: `mimetype` without parameters (Werkzeug adds one
+    `charset=utf-8` to text types itself, so a charset given here would be sent twice), the file
+    name as an ASCII fallback plus RFC 6266's `filename*`, and no-store (downloads hold personal
+    data: no cache along the way should keep a copy)."""
+    if ";" in mimetype:
+        raise ValueError(f"download() takes a bare mimetype, not {mimetype!r}")
+    response = Response(body, mimetype=mimetype)
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    fallback = "".join(c if c.isalnum() or c in "._-" else "-" for c in fallback) or "download"
+    disposition = f'attachment; filename="{fallback}"'
+    if fallback != filename:
+        disposition += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    response.headers["Content-Disposition"] = disposition
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def neutralise(value):

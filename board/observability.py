@@ -29,9 +29,11 @@ from flask import Flask, Response, current_app, g, has_request_context, request,
 
 log = logging.getLogger("tavlan.request")
 
-# A proxy's request id is kept when it is short and plain (nginx's $request_id is 32 hex digits, a
-# UUID has dashes); anything else could forge log lines or bloat them, so a new one is made.
-_SANE_ID = re.compile(r"[A-Za-z0-9._:+=-]{1,128}")
+# A proxy's request id is kept when it is short and plain: at most 64 letters, digits, dots,
+# underscores and dashes (nginx's $request_id is 32 hex digits, a UUID has dashes). Anything else
+# (line breaks that forge log lines, kilobytes that bloat them, markup, quotes, Unicode) could
+# reach a log viewer or a header as it came, so a new id is made instead.
+_SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Paths are logged as they are unless they hold spaces, quotes or control characters (decoded from
 # %xx), which are quoted again so one request stays one log line.
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~:@!$&'()*+,;=-]*")

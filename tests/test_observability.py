@@ -106,6 +106,24 @@ def test_a_missing_or_odd_request_id_is_replaced_by_a_new_one(app, client, reque
     assert client.get("/healthz").headers["X-Request-ID"] != made
 
 
+@pytest.mark.parametrize("incoming", ["a\r\nX-Injected: 1", "a\nid=forged method=GET", "x" * 10_000, "x" * 65,
+                                      "ïd-ünicode", "\u202eabc", "<script>alert(1)</script>", "a:b", "a+b=c",
+                                      "a/b", "a b", '"quoted"', "a\x00b", "a\tb"])
+def test_a_hostile_request_id_is_neither_echoed_nor_logged(app, client, request_log, incoming):
+    log = request_log(logging.Formatter(observability.TEXT_FORMAT))
+    # Sent as the WSGI server hands it over (the test client itself refuses line breaks in headers).
+    response = client.get("/healthz", environ_overrides={"HTTP_X_REQUEST_ID": incoming})
+    made = response.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{16}", made)
+    [line] = lines(log)
+    assert re.search(rf" INFO tavlan\.request: id={made} method=GET path=/healthz status=200 ", line), line
+
+
+@pytest.mark.parametrize("incoming", ["x" * 64, "req.2026-12-03_1", "4f1c2a9e-0b7d-4c3a-9e8f-7a6b5c4d3e2f"])
+def test_a_plain_request_id_up_to_64_characters_is_kept(app, client, incoming):
+    assert client.get("/healthz", headers={"X-Request-ID": incoming}).headers["X-Request-ID"] == incoming
+
+
 def test_query_strings_cookies_and_what_people_type_never_reach_the_log(app, request_log, as_role):
     log = request_log(logging.Formatter(observability.TEXT_FORMAT))
     session, item = session_with_a_question()

@@ -3,7 +3,7 @@ typing its title (or RADERA) on a page that lists what will go."""
 import json
 from types import SimpleNamespace
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import StringField
@@ -12,6 +12,7 @@ from board import audit
 from board.archive import bp, documents, erase
 from board.auth.permissions import facilitator_required
 from board.canvas.models import Canvas
+from board.exports import JSON, download
 from board.extensions import db
 from board.feedback.models import FeedbackSession
 from board.forms import TavlanForm
@@ -50,9 +51,7 @@ def export_all(plural: str, obj_id: int):
                  details={"title": obj.title, "rows": {k: len(v) for k, v in doc.items() if isinstance(v, list)}})
     db.session.commit()
     body = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{documents.filename(kind, obj_id)}"',
-        "Cache-Control": "no-store"})
+    return download(body, JSON, documents.filename(kind, obj_id))
 
 
 @bp.route(f"/<any({PLURALS}):plural>/<int:obj_id>/erase", methods=["GET", "POST"])

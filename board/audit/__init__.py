@@ -1,7 +1,8 @@
 """The audit log of facilitator actions: `from board import audit; audit.record(...)`."""
 from flask import Blueprint
 
-from board.audit.service import record, record_now  # noqa: F401  (the API other features call)
+from board.audit.downloads import record_download  # noqa: F401  (the API other features call)
+from board.audit.service import record, record_now  # noqa: F401
 
 bp = Blueprint("audit", __name__)
 

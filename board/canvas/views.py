@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from board import audit, live, participants
+from board import audit, exports, live, participants
 from board.auth.forms import EmptyForm
 from board.auth.permissions import login_required, require_login
 from board.canvas import bp, service
@@ -227,11 +227,9 @@ def export_svg(canvas_id: int):
     """The canvas as an SVG file (the same template the page draws)."""
     canvas = load_canvas(canvas_id)
     body = '<?xml version="1.0" encoding="UTF-8"?>\n' + service.render_svg(canvas, readonly=True, export=True)
-    audit.record_now("canvas.export", f"canvas:{canvas.id}", f"Laddade ner kanvasen '{canvas.title}' som SVG",
-                     details={"format": "svg"})
-    filename = f"kanvas-{canvas.id}.svg"
-    return Response(body, mimetype="image/svg+xml",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    audit.record_download("canvas.export", f"canvas:{canvas.id}", f"Laddade ner kanvasen '{canvas.title}' som SVG",
+                          fmt="svg")
+    return exports.download(body, exports.SVG, f"kanvas-{canvas.id}.svg")
 
 
 # --- snapshots ---------------------------------------------------------------------------------

@@ -2,20 +2,13 @@
 and answer downloads (CSV, XLSX). The work is done in transfer.py and exports.py."""
 import json
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from board import audit
 from board.auth.permissions import facilitator_required
+from board.exports import CSV, JSON, XLSX, download
 from board.feedback import bp, exports, service, transfer
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
-    # Answers are personal data: no cache along the way should keep a copy.
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 def _to_control_panel(session):
@@ -28,9 +21,9 @@ def session_export(session_id: int):
     """Download the running order as JSON (no answers, no participants) to import elsewhere."""
     session = service.get_session_or_404(session_id)
     body = json.dumps(transfer.export_session(session), ensure_ascii=False, indent=2) + "\n"
-    audit.record_now("session.export", f"session:{session.id}",
-                     f"Exporterade körschemat för sessionen '{session.title}' som JSON", details={"format": "json"})
-    return _download(body, "application/json", exports.download_name(session, "json"))
+    audit.record_download("session.export", f"session:{session.id}",
+                          f"Exporterade körschemat för sessionen '{session.title}' som JSON", fmt="json")
+    return download(body, JSON, exports.download_name(session, "json"))
 
 
 @bp.get("/sessions/<int:session_id>/answers.csv")
@@ -39,9 +32,9 @@ def answers_csv(session_id: int):
     """Download every answer so far as CSV, one row per answer."""
     session = service.get_session_or_404(session_id)
     body = exports.answers_csv(session)
-    audit.record_now("session.export", f"session:{session.id}",
-                     f"Laddade ner svaren i sessionen '{session.title}' som CSV", details={"format": "csv"})
-    return _download(body, "text/csv", exports.download_name(session, "csv"))
+    audit.record_download("session.export", f"session:{session.id}",
+                          f"Laddade ner svaren i sessionen '{session.title}' som CSV", fmt="csv")
+    return download(body, CSV, exports.download_name(session, "csv"))
 
 
 @bp.get("/sessions/<int:session_id>/answers.xlsx")
@@ -50,9 +43,9 @@ def answers_xlsx(session_id: int):
     """Download every answer so far as an Excel workbook with a summary sheet."""
     session = service.get_session_or_404(session_id)
     body = exports.answers_xlsx(session)
-    audit.record_now("session.export", f"session:{session.id}",
-                     f"Laddade ner svaren i sessionen '{session.title}' som Excel", details={"format": "xlsx"})
-    return _download(body, XLSX, exports.download_name(session, "xlsx"))
+    audit.record_download("session.export", f"session:{session.id}",
+                          f"Laddade ner svaren i sessionen '{session.title}' som Excel", fmt="xlsx")
+    return download(body, XLSX, exports.download_name(session, "xlsx"))
 
 
 @bp.post("/sessions/<int:session_id>/duplicate")

@@ -3,20 +3,32 @@ facilitator's `<script>` shows as text; only what we build ourselves becomes mar
 
 Supported: paragraphs (separated by a blank line), `## ` and `### ` headings, `- ` list items,
 `**bold**`, and links `[text](https://…)`, `[text](mailto:…)` or `[text](/path)`; any other
-link target stays plain text.
+link target stays plain text. A target is judged as the browser will read it
+(`board.safeurl.link_target`): `/\\evil.example` or a control character is not a path on this site.
 """
+import html
 import re
 
 from markupsafe import Markup, escape
 
-_LINK = re.compile(r"\[([^\]\n]{1,200})\]\(((?:https?://|mailto:|/(?!/))[^\s)]{0,500})\)")
+from board.safeurl import link_target
+
+_LINK = re.compile(r"\[([^\]\n]{1,200})\]\(([^\s)]{1,500})\)")
 _BOLD = re.compile(r"\*\*([^*\n]{1,300})\*\*")
 
 
 def _inline(text: str) -> str:
-    html = str(escape(text))  # quotes become &#34; / &#39;, so an href cannot be broken out of
-    html = _BOLD.sub(r"<strong>\1</strong>", html)
-    return _LINK.sub(r'<a href="\2">\1</a>', html)
+    out = str(escape(text))  # quotes become &#34; / &#39;, so an href cannot be broken out of
+    out = _BOLD.sub(r"<strong>\1</strong>", out)
+    return _LINK.sub(_link, out)
+
+
+def _link(match: re.Match) -> str:
+    # The text was escaped above; the target is judged as written, then escaped again for the href.
+    target = link_target(html.unescape(match.group(2)))
+    if target is None:
+        return match.group(0)
+    return f'<a href="{escape(target)}">{match.group(1)}</a>'
 
 
 def render(text: str) -> Markup:

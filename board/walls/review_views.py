@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from board import audit
 from board.auth.forms import EmptyForm
+from board.exports import CSV, MARKDOWN, XLSX, download
 from board.auth.models import User
 from board.auth.permissions import require_login
 from board.extensions import db
@@ -267,15 +268,8 @@ def review_action_done(wall_id: int, action_id: int):
 # --- downloads -------------------------------------------------------------------------------
 
 def _exported(wall, label: str, fmt: str) -> None:
-    audit.record_now("wall.export", f"wall:{wall.id}", f"Laddade ner väggen '{wall.title}' som {label}",
-                     details={"format": fmt})
-
-
-def _download(body, mimetype: str, name: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    audit.record_download("wall.export", f"wall:{wall.id}", f"Laddade ner väggen '{wall.title}' som {label}",
+                          fmt=fmt)
 
 
 @bp.get("/walls/<int:wall_id>/export.csv")
@@ -283,7 +277,7 @@ def export_csv(wall_id: int):
     """Every note and reply as CSV (formula-safe)."""
     wall = load_for_review(wall_id)
     _exported(wall, "CSV", "csv")
-    return _download(exports.notes_csv(wall), "text/csv; charset=utf-8", exports.download_name(wall, "csv"))
+    return download(exports.notes_csv(wall), CSV, exports.download_name(wall, "csv"))
 
 
 @bp.get("/walls/<int:wall_id>/export.xlsx")
@@ -291,9 +285,7 @@ def export_xlsx(wall_id: int):
     """Every note and reply as an Excel workbook (formula-safe)."""
     wall = load_for_review(wall_id)
     _exported(wall, "Excel", "xlsx")
-    return _download(exports.notes_xlsx(wall),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     exports.download_name(wall, "xlsx"))
+    return download(exports.notes_xlsx(wall), XLSX, exports.download_name(wall, "xlsx"))
 
 
 @bp.get("/walls/<int:wall_id>/summary.md")
@@ -301,5 +293,4 @@ def export_markdown(wall_id: int):
     """A Markdown summary by cluster and status, for the meeting notes."""
     wall = load_for_review(wall_id)
     _exported(wall, "Markdown-sammanfattning", "md")
-    return _download(exports.summary_markdown(wall), "text/markdown; charset=utf-8",
-                     exports.download_name(wall, "md"))
+    return download(exports.summary_markdown(wall), MARKDOWN, exports.download_name(wall, "md"))

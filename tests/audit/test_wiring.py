@@ -121,3 +121,16 @@ def test_role_changes_and_new_accounts_from_the_cli_are_logged_as_the_system(app
     assert changed.actor_id is None and changed.actor_label == "system (CLI)"
     assert changed.details == {"from": "member", "to": "facilitator"}
     assert "ny@example.se" in changed.summary
+
+
+def test_downloading_a_canvas_again_and_again_leaves_one_entry_and_a_members_download_none(app, demo, as_role):
+    levers = canvases.ensure_demo_canvases()[1]
+    member, facilitator = as_role("member"), as_role("facilitator")
+    for _ in range(20):
+        assert member.get(f"/canvases/{levers.id}.svg").status_code == 200
+    assert _entries("canvas.export") == []  # what anyone may trigger does not grow the log
+    for _ in range(5):
+        assert facilitator.get(f"/canvases/{levers.id}.svg").status_code == 200
+    [entry] = _entries("canvas.export")
+    assert (entry.actor_id, entry.target, entry.details) == (facilitator.user.id, f"canvas:{levers.id}",
+                                                             {"format": "svg"})

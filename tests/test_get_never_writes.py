@@ -1,0 +1,132 @@
+"""A GET never writes (docs/architecture.md, "A GET never writes"): every GET route of the app,
+walked as an anonymous visitor, a participant who joined everything, a member, an arbetsgrupp
+member and a facilitator, over a seeded world (sessions of every item kind, walls with notes,
+canvases), leaves the row count of every table as it was.
+
+Two exceptions, each bounded and held here: the audit entry of a facilitator's download (one per
+facilitator, download and format within board.audit.downloads.WINDOW, so downloading again or a
+reload loop adds nothing, and nobody else's GET of the same file adds one), and the participant
+row that opening a session's join page creates for a browser (one per browser: opening it again
+with the same cookie adds nothing).
+"""
+import collections
+
+import pytest
+from sqlalchemy import func, select
+
+from board.audit.models import AuditEntry
+from board.auth.models import User
+from board.extensions import db
+from tests import factories
+from tests.test_fuzz import Fuzzer, build_url, converters, seed_world
+
+IDENTITIES = ("anonymous", "participant", "member", "arbetsgrupp", "facilitator")
+# Downloads whose facilitator-authenticated GET records one (bounded) audit entry.
+# The join page creates this browser's participant (feedback.service.join): once per cookie.
+JOIN_ON_VISIT = {"feedback.participant": {"feedback_participant": 1}}
+AUDITED_DOWNLOADS = {"canvas.export_svg", "walls.export_csv", "walls.export_xlsx", "walls.export_markdown",
+                     "feedback.session_export", "feedback.answers_csv", "feedback.answers_xlsx"}
+
+
+def row_counts() -> dict[str, int]:
+    """The number of rows of every table in db.metadata, in one query."""
+    tables = db.metadata.sorted_tables
+    db.session.remove()
+    row = db.session.execute(select(*[select(func.count()).select_from(t).scalar_subquery().label(t.name)
+                                      for t in tables])).one()
+    db.session.remove()
+    return dict(zip([t.name for t in tables], row))
+
+
+def changed(before: dict, after: dict) -> dict:
+    return {name: after[name] - before[name] for name in before if after[name] != before[name]}
+
+
+def get_urls(app, fuzzer) -> dict[str, list[str]]:
+    """Real URLs for every GET rule: those the crawl found on the pages, else built from the ids,
+    keys and codes the crawl saw (and 1 when it saw none)."""
+    known = fuzzer.knowledge.frozen()
+    urls = collections.defaultdict(list)
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods:
+            continue
+        if rule.endpoint == "static":
+            urls["static"].append("/static/favicon.svg")
+            continue
+        found = [args for args in known["urls"].get(rule.endpoint, []) if set(args) == set(converters(rule))]
+        if not found:
+            found = [{name: (known["params"].get(name) or ["1"])[0] for name in converters(rule)}]
+        for args in found[:3]:
+            url = build_url(rule, args)
+            if url not in urls[rule.endpoint]:
+                urls[rule.endpoint].append(url)
+    return urls
+
+
+@pytest.fixture
+def walked_app(app):
+    app.config.update(RATELIMIT_ENABLED=False)
+    return app
+
+
+def test_no_get_route_changes_any_table_for_any_role(walked_app):
+    app = walked_app
+    world = seed_world(app)
+    fuzzer = Fuzzer(app, world)
+    fuzzer.clients["anonymous"] = app.test_client()
+    for who in ("participant", "member", "facilitator"):
+        fuzzer.login(who)
+    worker = factories.make_user(role="member")
+    factories.add_to_arbetsgrupp(worker, fuzzer_initiative_key())
+    world["arbetsgrupp"] = worker.email
+    client = fuzzer.clients["arbetsgrupp"] = app.test_client()
+    fuzzer._send(client, "GET", "/login")
+    response = fuzzer._send(client, "POST", "/login", data={"email": worker.email, "password": factories.PASSWORD})
+    assert response.status_code == 303
+    fuzzer.crawl(budget=400)
+    urls = get_urls(app, fuzzer)
+    assert len(urls) > 50, sorted(urls)  # the walk reaches the app, not a handful of pages
+
+    facilitator_id = db.session.scalar(select(User.id).where(User.email == world["facilitator"]))
+    writes, statuses = [], collections.Counter()
+    audited = []
+    for who in IDENTITIES:
+        for endpoint, addresses in sorted(urls.items()):
+            for url in addresses:
+                before = row_counts()
+                status = fuzzer._send(fuzzer.clients[who], "GET", url).status_code
+                statuses[status] += 1
+                diff = changed(before, row_counts())
+                if who == "facilitator" and endpoint in AUDITED_DOWNLOADS and status == 200:
+                    audited.append((url, diff))
+                    again = row_counts()
+                    fuzzer._send(fuzzer.clients[who], "GET", url)
+                    if changed(again, row_counts()):
+                        writes.append(f"GET {url} again as {who} ({endpoint}): {changed(again, row_counts())}")
+                    if diff in ({}, {"audit_entry": 1}):
+                        continue
+                if diff and diff == JOIN_ON_VISIT.get(endpoint) and status == 200:
+                    again = row_counts()
+                    fuzzer._send(fuzzer.clients[who], "GET", url)
+                    if changed(again, row_counts()):
+                        writes.append(f"GET {url} again as {who} ({endpoint}): {changed(again, row_counts())}")
+                    continue
+                if diff:
+                    writes.append(f"GET {url} as {who} ({endpoint}, {status}): {diff}")
+    assert statuses[200] > 150, statuses
+    assert not writes, f"{len(writes)} GETs wrote:\n" + "\n".join(writes)
+    # The facilitator's downloads are in the audit log, once each (the crawl may have been first).
+    assert {endpoint for endpoint in AUDITED_DOWNLOADS
+            if any(url in urls[endpoint] for url, _ in audited)} == AUDITED_DOWNLOADS
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(
+        ["canvas.export", "wall.export", "session.export"]))).all()
+    assert {e.actor_id for e in entries} == {facilitator_id}
+    assert len(entries) == len({url for url, _ in audited})
+    assert len({(e.target, e.details["format"]) for e in entries}) == len(entries)
+
+
+def fuzzer_initiative_key() -> str:
+    from board.walls.models import Wall
+
+    wall = db.session.scalar(select(Wall).where(Wall.initiative_id.is_not(None)).order_by(Wall.id))
+    return wall.initiative.key
