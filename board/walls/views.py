@@ -67,6 +67,11 @@ def _state(wall, token=None, message=None, error=False) -> dict:
     return service.viewer_state(wall, current_user, token or participants.current_token(), message, error)
 
 
+def _note(wall, note_id: int):
+    """A note this viewer may read (a note waiting to be revealed: its author and the managers)."""
+    return service.get_note_or_404(wall, note_id, current_user, participants.current_token())
+
+
 def _hx() -> bool:
     return bool(request.headers.get("HX-Request"))
 
@@ -210,7 +215,7 @@ def post(wall_id: int):
 def note(wall_id: int, note_id: int):
     """One note as the board shows it (an edit that was cancelled goes back to this)."""
     wall = load_wall(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     return render_template("walls/_note.html", **service.note_context(wall, note), state=_state(wall), csrf=None)
 
 
@@ -219,7 +224,7 @@ def note(wall_id: int, note_id: int):
 def reply(wall_id: int, note_id: int):
     """Reply under a note (one level)."""
     wall = load_wall(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     form = TextForm()
     if request.method == "GET":
         return render_template("walls/_reply_form.html", wall=wall, note=note, form=TextForm(formdata=None),
@@ -247,7 +252,7 @@ def reply(wall_id: int, note_id: int):
 def edit(wall_id: int, note_id: int):
     """The author changes their note within ten minutes."""
     wall = load_wall(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     token = participants.current_token()
     if not service.is_author(note, current_user, token):
         abort(403)
@@ -272,7 +277,7 @@ def edit(wall_id: int, note_id: int):
 def delete(wall_id: int, note_id: int):
     """Delete a note: the author within ten minutes, a facilitator at any time."""
     wall = _button(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     token = participants.current_token()
     try:
         service.delete_note(note, token=token, user=current_user)
@@ -290,7 +295,7 @@ def delete(wall_id: int, note_id: int):
 def react(wall_id: int, note_id: int):
     """Add or take back a reaction (one of each kind per person)."""
     wall = _button(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     token, fresh = participants.browser_token()
     try:
         service.toggle_reaction(note, request.form.get("kind", ""), token=token, user=current_user)
@@ -307,7 +312,7 @@ def react(wall_id: int, note_id: int):
 def dots(wall_id: int, note_id: int):
     """Put one of your dots on a note, or take one back."""
     wall = _button(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     token, fresh = participants.browser_token()
     try:
         if request.form.get("action") == "remove":
@@ -327,7 +332,7 @@ def dots(wall_id: int, note_id: int):
 def hide(wall_id: int, note_id: int):
     """A facilitator hides a note from the wall (kept, with who and why)."""
     wall = load_wall(wall_id, need="manage")
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     form = HideForm()
     if not form.validate_on_submit():
         abort(422)
