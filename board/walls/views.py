@@ -20,12 +20,30 @@ from board.walls.models import AUTHOR_ORGS
 from board.ratelimit import limited
 
 GRANTS = "walls"  # wall ids this browser entered with the wall's code (in the signed session)
+GRANT_CODES = "wall_codes"  # wall id (as text) -> the code it was entered with
+MAX_GRANTS = 20
 
 
 # --- access ----------------------------------------------------------------------------------
 
 def _entered(wall) -> bool:
-    return wall.id in session.get(GRANTS, [])
+    """Entered with the wall's current code: closing a code ends what it granted, and a new code
+    grants only those who join with it."""
+    return (wall.code is not None and wall.id in session.get(GRANTS, [])
+            and session.get(GRANT_CODES, {}).get(str(wall.id)) == wall.code)
+
+
+def _refuse_old_code(wall):
+    """403 for a visitor who entered with a code that has since been closed, saying what to do; a
+    fragment for htmx (shown where the action was), else a page; a live stream gets its bare 403."""
+    if request.path.startswith("/live/"):
+        abort(403)
+    title = _("Koden är stängd")
+    message = _("Koden du gick in med gäller inte längre. Skriv in den nya koden från facilitatorn för "
+                "att skriva, reagera eller svara på väggen.") if wall.code else \
+        _("Koden du gick in med gäller inte längre, så du kan inte skriva, reagera eller svara på väggen.")
+    template = "errors/_message.html" if _hx() else "errors/page.html"
+    abort(make_response(render_template(template, status=403, title=title, message=message), 403))
 
 
 def load_wall(wall_id: int, need: str = "take_part"):
@@ -37,6 +55,8 @@ def load_wall(wall_id: int, need: str = "take_part"):
         if not service.can_manage(wall, current_user):
             abort(403)
     elif not service.can_take_part(wall, current_user, participants.current_token(), _entered(wall)):
+        if wall.id in session.get(GRANTS, []):
+            _refuse_old_code(wall)
         abort(401 if not wall.code else 403)
     return wall
 
@@ -128,8 +148,10 @@ def enter(code: str):
     wall = service.wall_by_code(code)
     if wall is None:
         abort(404)
-    grants = [g for g in session.get(GRANTS, []) if g != wall.id][-19:]
+    grants = [g for g in session.get(GRANTS, []) if g != wall.id][-(MAX_GRANTS - 1):]
     session[GRANTS] = grants + [wall.id]
+    session[GRANT_CODES] = {str(g): code for g, code in session.get(GRANT_CODES, {}).items() if int(g) in grants} \
+        | {str(wall.id): wall.code}
     token, fresh = participants.browser_token()
     return participants.with_cookie(_back(wall), fresh)
 
