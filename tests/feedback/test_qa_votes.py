@@ -161,3 +161,23 @@ def test_a_wall_note_carrying_a_waiting_question_takes_no_reaction(app, as_role)
     assert response.status_code == 404
     assert db.session.scalar(select(func.count(Reaction.id))) == 0
     assert "Vem äger initiativet?" not in text(member.get(f"/walls/{wall.id}"))
+
+
+def test_changing_an_answer_a_moderator_hid_keeps_it_off_the_wall(app, facilitator, as_role):
+    initiative = factories.make_initiative(key="uvas", name="Unga vuxna")
+    session = service.create_session("Workshop", initiative=initiative)
+    item = service.save_item(session, {"kind": "open", "title": "Vad saknas?"})
+    service.go_to(session, item)
+    phone = _phone(app, session)
+    phone.post(f"/j/{session.code}/items/{item.id}", {"text": "Första svaret"}, htmx=True)
+    stored = db.session.scalar(select(Answer))
+    facilitator.post(f"/sessions/{session.id}/answers/{stored.id}/hide", {"hidden": "1"})
+    assert phone.post(f"/j/{session.code}/items/{item.id}", {"text": "Ändrat efter döljningen"},
+                      htmx=True).status_code == 200
+    db.session.refresh(stored)
+    assert stored.hidden and stored.value == "Ändrat efter döljningen"
+    wall = walls.wall_for_initiative(initiative)
+    member = as_role("member")
+    assert "Ändrat efter döljningen" not in text(member.get(f"/walls/{wall.id}"))
+    assert member.post(f"/walls/{wall.id}/notes/{stored.wall_note_id}/react", {"kind": "gillar"},
+                       htmx=True).status_code == 404
