@@ -506,7 +506,13 @@ def ask(session: FeedbackSession, item: Item, participant: Participant, text: st
 
 
 def upvote(session: FeedbackSession, question: QAQuestion, participant: Participant) -> None:
-    """Everyone upvotes a question at most once; a second tap changes nothing."""
+    """Everyone upvotes a question at most once; a second tap changes nothing. Only a question the
+    room is shown (approved, not hidden) of a Q&A item open for answers.
+    :raise AnswerError: the item is locked or not on screen, or the question is not shown."""
+    if not can_answer(session, db.session.get(Item, question.item_id)):
+        raise AnswerError(_("Frågestunden är stängd för röster just nu."))
+    if question.hidden or question.held or not question.approved:
+        raise AnswerError(_("Den här frågan visas inte för rummet och kan inte röstas upp."))
     try:
         with db.session.begin_nested():
             db.session.add(QAVote(question_id=question.id, participant_id=participant.id))

@@ -356,14 +356,15 @@ def participant(code: str):
     return _with_cookie(make_response(_participant_page(session, _shown_item(session), person, since=since)), token)
 
 
-def _participant_page(session, item, person, error=None, since=None, identity_form=None):
-    """The whole participant page, with this participant's own earlier answer filled in."""
+def _participant_page(session, item, person, error=None, since=None, identity_form=None, notice=None):
+    """The whole participant page, with this participant's own earlier answer filled in; `notice`
+    is a refusal shown above whatever item is on screen."""
     return render_template(
         "feedback/participant.html", session=session, item=item,
         live_since=live.latest_id() if since is None else since,
         answer=service.own_answer(item, person) if item else None,
         decision=service.own_decision(item, current_user) if item else {}, error=error,
-        identity=identity_form or IdentityForm(obj=person))
+        identity=identity_form or IdentityForm(obj=person), notice=notice)
 
 
 def _decision_votes(item) -> dict:
@@ -455,7 +456,14 @@ def upvote(code: str, question_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     person, token = _participant(session)
-    service.upvote(session, question, person)
+    try:
+        service.upvote(session, question, person)
+    except service.AnswerError as problem:  # shown in the item's status line, nothing stored
+        if request.headers.get("HX-Request"):
+            body = render_template("feedback/_answer_status.html", answer=None, error=str(problem))
+            return _with_cookie(make_response(body, 422), token)
+        page = _participant_page(session, _shown_item(session), person, notice=str(problem))
+        return _with_cookie(make_response(page, 422), token)
     if request.headers.get("HX-Request"):
         return _with_cookie(make_response("", 204), token)
     return _with_cookie(redirect(url_for("feedback.participant", code=session.code), 303), token)

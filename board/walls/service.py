@@ -23,6 +23,7 @@ from board import audit, joincodes, live
 from board.extensions import db
 from board.models import utcnow
 from board.participants import token_hash
+from board.walls import visibility
 from board.walls.models import (
     AUTHOR_ORGS,
     COLOURS,
@@ -77,12 +78,10 @@ def get_section_or_404(wall: Wall, section_id: int) -> Section:
     return section
 
 
-def get_note_or_404(wall: Wall, note_id: int) -> Note:
-    """A note on `wall` that has not been deleted or hidden by a moderator."""
-    note = db.session.get(Note, note_id)
-    if note is None or note.wall_id != wall.id or note.deleted_at is not None or note.hidden:
-        abort(404)
-    return note
+def get_note_or_404(wall: Wall, note_id: int, user=None, token: str | None = None) -> Note:
+    """A note on `wall` that this viewer may read (board/walls/visibility.py): not deleted, not
+    hidden by a moderator, and revealed unless the viewer wrote it or manages the wall."""
+    return visibility.get_readable_note_or_404(wall, note_id, user, token)
 
 
 def walls_query():
@@ -153,15 +152,9 @@ def register_poster_check(check: Callable[[Wall, str | None], bool]) -> None:
     _poster_checks.append(check)
 
 
-def _member(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False)
-
-
-def can_manage(wall: Wall, user) -> bool:
-    """Facilitators, and the initiative's arbetsgrupp on an initiative wall."""
-    if not _member(user):
-        return False
-    return user.is_facilitator or (wall.initiative_id is not None and user.in_arbetsgrupp(wall.initiative_id))
+_member = visibility._member
+can_manage = visibility.can_manage
+is_author = visibility.is_author
 
 
 def can_take_part(wall: Wall, user, token: str | None, entered_with_code: bool = False) -> bool:
@@ -178,12 +171,6 @@ def person_key(user=None, token: str | None = None) -> str | None:
     if _member(user):
         return f"u:{user.id}"
     return f"t:{token_hash(token)}" if token else None
-
-
-def is_author(note: Note, user=None, token: str | None = None) -> bool:
-    if _member(user) and note.user_id == user.id:
-        return True
-    return bool(token) and note.author_token_hash is not None and note.author_token_hash == token_hash(token)
 
 
 def editable_until(note: Note) -> datetime:
@@ -233,7 +220,7 @@ def post_note(wall: Wall, text: str, *, section: Section | None = None, author_n
     if colour not in COLOURS:
         raise WallError(_("Välj en färg i listan."))
     if parent is not None:
-        if parent.wall_id != wall.id or parent.deleted_at is not None:
+        if not visibility.may_see(parent, wall, user, token):  # gone, or waiting to be revealed
             raise WallError(_("Lappen du svarar på finns inte längre."))
         parent = db.session.get(Note, parent.parent_id) if parent.parent_id else parent  # one level
         section = parent.section
@@ -328,6 +315,8 @@ def toggle_reaction(note: Note, kind: str, *, token: str | None = None, user=Non
         raise WallError(_("Okänd reaktion."))
     if wall.locked:
         raise WallError(_("Väggen är låst. Inget kan läggas till just nu."))
+    if not visibility.may_see(note, wall, user, token):
+        raise WallError(_("Lappen finns inte längre."))
     person = person_key(user, token)
     if person is None:
         raise WallError(_("Ladda om sidan och försök igen."))
@@ -628,9 +617,10 @@ def _counts(wall: Wall, ids: list[int]) -> tuple[dict[int, Counter], DotVote | N
 
 
 def board_context(wall: Wall) -> dict:
-    """Everything the board shows, the same for every viewer."""
-    notes = db.session.scalars(select(Note).where(
-        Note.wall_id == wall.id, Note.deleted_at.is_(None), Note.hidden.is_(False)).order_by(Note.id)).all()
+    """Everything the board shows, the same for every viewer: notes waiting to be revealed only
+    as a count per section, never their text."""
+    notes = db.session.scalars(select(Note).where(visibility.readable(wall, visibility.EVERYONE))
+                               .order_by(Note.id)).all()
     reactions, vote, dots = _counts(wall, [n.id for n in notes])
     replies = defaultdict(list)
     top = []
@@ -639,12 +629,11 @@ def board_context(wall: Wall) -> dict:
     if vote is not None:
         top.sort(key=lambda n: -dots[n.id])  # stable: equal dots keep their posting order
     by_section = defaultdict(list)
-    waiting = Counter()
     for note in top:
-        if note.revealed:
-            by_section[note.section_id].append(note)
-        else:
-            waiting[note.section_id] += 1
+        by_section[note.section_id].append(note)
+    waiting = Counter(dict(db.session.execute(select(Note.section_id, func.count()).where(
+        Note.wall_id == wall.id, Note.parent_id.is_(None), Note.deleted_at.is_(None), Note.hidden.is_(False),
+        Note.revealed.is_(False)).group_by(Note.section_id)).all()))
     section_ids = {s.id for s in wall.sections}
     orphans = [n for sid, group in by_section.items() if sid not in section_ids for n in group]
     positions = defaultdict(dict)
@@ -669,7 +658,7 @@ def viewer_state(wall: Wall, user=None, token: str | None = None, message: str |
     if person is not None:
         # Only the notes this viewer can still edit, or that wait to be revealed: someone who has
         # written hundreds of notes on a wall must not make every page and post load them all.
-        mine = Note.user_id == user.id if _member(user) else Note.author_token_hash == token_hash(token)
+        mine = visibility.authored_by(user, token)
         recent = (Note.created_at >= now - EDIT_WINDOW - timedelta(minutes=1)) | Note.revealed.is_(False)
         own = db.session.scalars(select(Note).where(Note.wall_id == wall.id, Note.deleted_at.is_(None),
                                                     Note.hidden.is_(False), mine, recent).order_by(Note.id)).all()
@@ -733,7 +722,7 @@ def note_context(wall: Wall, note: Note) -> dict:
     gives it for all of them; the same for every viewer."""
     replies = defaultdict(list)
     replies[note.id] = db.session.scalars(select(Note).where(
-        Note.parent_id == note.id, Note.deleted_at.is_(None), Note.hidden.is_(False)).order_by(Note.id)).all()
+        Note.parent_id == note.id, visibility.readable(wall, visibility.EVERYONE)).order_by(Note.id)).all()
     reactions, vote, dots = _counts(wall, [note.id] + [r.id for r in replies[note.id]])
     return {"wall": wall, "note": note, "replies": replies, "reactions": reactions, "dots": dots, "vote": vote,
             "reaction_kinds": REACTIONS, "now": utcnow(), "edit_window": EDIT_WINDOW}
@@ -752,8 +741,7 @@ def render_note_event(wall_id: int, note_id: int) -> str:
     it away when it is gone or waiting to be revealed, and its section's "N lappar väntar"."""
     wall = get_wall_or_404(wall_id)
     note = db.session.get(Note, note_id)
-    shown = (note is not None and note.wall_id == wall_id and note.deleted_at is None and not note.hidden
-             and note.revealed)
+    shown = note is not None and note.parent_id is None and visibility.may_see(note, wall, visibility.EVERYONE)
     section_id = note.section_id if note is not None else None
     context = note_context(wall, note) if shown else {"wall": wall}
     return render_template("walls/_note_event.html", **context, note_id=note_id, shown=shown, section_id=section_id,
@@ -822,13 +810,10 @@ def carry_note(wall: Wall, text: str, *, note_id: int | None = None, session_id:
 def own_notes(wall: Wall, user=None, token: str | None = None) -> list[Note]:
     """Every note and reply this device (or member) posted on the wall and has not deleted, oldest
     first, whatever its age: what they may see and delete of their own."""
-    if _member(user):
-        mine = Note.user_id == user.id
-    elif token:
-        mine = Note.author_token_hash == token_hash(token)
-    else:
+    if not _member(user) and not token:
         return []
-    return db.session.scalars(select(Note).where(Note.wall_id == wall.id, Note.deleted_at.is_(None), mine)
+    return db.session.scalars(select(Note).where(Note.wall_id == wall.id, Note.deleted_at.is_(None),
+                                                 visibility.authored_by(user, token))
                               .order_by(Note.id)).all()
 
 

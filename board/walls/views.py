@@ -21,12 +21,30 @@ from board.walls.models import AUTHOR_ORGS
 from board.ratelimit import limited
 
 GRANTS = "walls"  # wall ids this browser entered with the wall's code (in the signed session)
+GRANT_CODES = "wall_codes"  # wall id (as text) -> the code it was entered with
+MAX_GRANTS = 20
 
 
 # --- access ----------------------------------------------------------------------------------
 
 def _entered(wall) -> bool:
-    return wall.id in session.get(GRANTS, [])
+    """Entered with the wall's current code: closing a code ends what it granted, and a new code
+    grants only those who join with it."""
+    return (wall.code is not None and wall.id in session.get(GRANTS, [])
+            and session.get(GRANT_CODES, {}).get(str(wall.id)) == wall.code)
+
+
+def _refuse_old_code(wall):
+    """403 for a visitor who entered with a code that has since been closed, saying what to do; a
+    fragment for htmx (shown where the action was), else a page; a live stream gets its bare 403."""
+    if request.path.startswith("/live/"):
+        abort(403)
+    title = _("Koden är stängd")
+    message = _("Koden du gick in med gäller inte längre. Skriv in den nya koden från facilitatorn för "
+                "att skriva, reagera eller svara på väggen.") if wall.code else \
+        _("Koden du gick in med gäller inte längre, så du kan inte skriva, reagera eller svara på väggen.")
+    template = "errors/_message.html" if _hx() else "errors/page.html"
+    abort(make_response(render_template(template, status=403, title=title, message=message), 403))
 
 
 def load_wall(wall_id: int, need: str = "take_part"):
@@ -38,6 +56,8 @@ def load_wall(wall_id: int, need: str = "take_part"):
         if not service.can_manage(wall, current_user):
             abort(403)
     elif not service.can_take_part(wall, current_user, participants.current_token(), _entered(wall)):
+        if wall.id in session.get(GRANTS, []):
+            _refuse_old_code(wall)
         abort(401 if not wall.code else 403)
     return wall
 
@@ -66,6 +86,11 @@ def _author() -> dict:
 
 def _state(wall, token=None, message=None, error=False) -> dict:
     return service.viewer_state(wall, current_user, token or participants.current_token(), message, error)
+
+
+def _note(wall, note_id: int):
+    """A note this viewer may read (a note waiting to be revealed: its author and the managers)."""
+    return service.get_note_or_404(wall, note_id, current_user, participants.current_token())
 
 
 def _hx() -> bool:
@@ -124,8 +149,10 @@ def enter(code: str):
     wall = service.wall_by_code(code)
     if wall is None:
         abort(404)
-    grants = [g for g in session.get(GRANTS, []) if g != wall.id][-19:]
+    grants = [g for g in session.get(GRANTS, []) if g != wall.id][-(MAX_GRANTS - 1):]
     session[GRANTS] = grants + [wall.id]
+    session[GRANT_CODES] = {str(g): code for g, code in session.get(GRANT_CODES, {}).items() if int(g) in grants} \
+        | {str(wall.id): wall.code}
     token, fresh = participants.browser_token()
     return participants.with_cookie(_back(wall), fresh)
 
@@ -211,7 +238,7 @@ def post(wall_id: int):
 def note(wall_id: int, note_id: int):
     """One note as the board shows it (an edit that was cancelled goes back to this)."""
     wall = load_wall(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     return render_template("walls/_note.html", **service.note_context(wall, note), state=_state(wall), csrf=None)
 
 
@@ -220,7 +247,7 @@ def note(wall_id: int, note_id: int):
 def reply(wall_id: int, note_id: int):
     """Reply under a note (one level)."""
     wall = load_wall(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     form = TextForm()
     if request.method == "GET":
         return render_template("walls/_reply_form.html", wall=wall, note=note, form=TextForm(formdata=None),
@@ -248,7 +275,7 @@ def reply(wall_id: int, note_id: int):
 def edit(wall_id: int, note_id: int):
     """The author changes their note within ten minutes."""
     wall = load_wall(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     token = participants.current_token()
     if not service.is_author(note, current_user, token):
         abort(403)
@@ -273,7 +300,7 @@ def edit(wall_id: int, note_id: int):
 def delete(wall_id: int, note_id: int):
     """Delete a note: the author within ten minutes, a facilitator at any time."""
     wall = _button(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     token = participants.current_token()
     try:
         service.delete_note(note, token=token, user=current_user)
@@ -291,7 +318,7 @@ def delete(wall_id: int, note_id: int):
 def react(wall_id: int, note_id: int):
     """Add or take back a reaction (one of each kind per person)."""
     wall = _button(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     token, fresh = participants.browser_token()
     try:
         service.toggle_reaction(note, request.form.get("kind", ""), token=token, user=current_user)
@@ -308,7 +335,7 @@ def react(wall_id: int, note_id: int):
 def dots(wall_id: int, note_id: int):
     """Put one of your dots on a note, or take one back."""
     wall = _button(wall_id)
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     token, fresh = participants.browser_token()
     try:
         if request.form.get("action") == "remove":
@@ -328,7 +355,7 @@ def dots(wall_id: int, note_id: int):
 def hide(wall_id: int, note_id: int):
     """A facilitator hides a note from the wall (kept, with who and why)."""
     wall = load_wall(wall_id, need="manage")
-    note = service.get_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     form = HideForm()
     if not form.validate_on_submit():
         abort(422)

@@ -112,7 +112,8 @@ def test_with_the_code_a_phone_posts_without_an_account_and_owns_its_note(app, w
     assert note.text == "Ändrad" and note.deleted_at is None
     # Closing the code ends access for those who came in with it.
     service.close_code(wall)
-    assert phone.get(f"/walls/{wall.id}").status_code == 302
+    closed = phone.get(f"/walls/{wall.id}")  # told why, not sent to a login they do not have
+    assert closed.status_code == 403 and "Koden du gick in med gäller inte längre" in closed.get_data(as_text=True)
 
 
 def test_reactions_toggle_and_show_their_counts(wall, as_role):
