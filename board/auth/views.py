@@ -11,15 +11,16 @@ from board.auth.models import User
 from board.extensions import db, login_manager
 from board.i18n import safe_next
 from board.ratelimit import limited
+from board.inputs import parse_id
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Load the user of a session; a changed password (auth stamp) ends old sessions."""
     ident, _sep, stamp = user_id.partition(":")
-    if not ident.isdigit():
+    if parse_id(ident) is None:
         return None
-    user = db.session.get(User, int(ident))
+    user = db.session.get(User, parse_id(ident))
     if user is None or str(user.auth_stamp) != stamp:
         return None
     return user

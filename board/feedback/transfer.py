@@ -13,6 +13,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from board import uploads
 from board.extensions import db
 from board.feedback import service
 from board.feedback.models import (
@@ -32,6 +33,7 @@ from board.walls import service as walls
 FORMAT = "tavlan-session"
 VERSION = 1
 MAX_ITEMS = 200
+MAX_BYTES = 4 * 1024 * 1024  # 200 items of 20 options of 300 characters is about 2.5 MB
 SESSION_FIELDS = ("format", "version", "title", "held_on", "initiative", "pacing", "ask_name",
                   "ask_organisation", "items")
 ITEM_FIELDS = ("kind", "title", "body", "initiative", "settings", "results_hidden", "options", "wall", "canvas")
@@ -252,16 +254,12 @@ def _check_settings(c: _Checker, kind, settings, path: str) -> dict:
 # --- import, copies, templates ---------------------------------------------------------------
 
 def parse_document(raw: bytes) -> object:
-    """Decode an uploaded file as JSON, or raise InvalidSession saying why it cannot be read."""
-    if not raw:
-        raise InvalidSession([_("Välj en JSON-fil att importera.")])
+    """Decode an uploaded file as JSON (board/uploads.py: size, nesting and numbers bounded), or
+    raise InvalidSession saying why it cannot be read."""
     try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InvalidSession([_("Filen är inte text i UTF-8.")]) from None
-    except json.JSONDecodeError as error:
-        raise InvalidSession([_("Filen är inte giltig JSON (rad %(line)d, kolumn %(column)d).",
-                                line=error.lineno, column=error.colno)]) from None
+        return uploads.read_json(raw, max_bytes=MAX_BYTES, empty=_("Välj en JSON-fil att importera."))
+    except uploads.UploadError as problem:
+        raise InvalidSession(problem.errors) from None
 
 
 def import_session(data, user=None) -> FeedbackSession:
