@@ -9,8 +9,10 @@ sound, and then everything is written in one transaction. The limits are those o
 import json
 import re
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from sqlalchemy import select
 
 from board import uploads
@@ -71,6 +73,53 @@ def export_session(session: FeedbackSession) -> dict:
 
 
 # --- validation ------------------------------------------------------------------------------
+
+# The document's shape and types, checked first (board/uploads.py); the checker below then cleans
+# the text and checks what needs the database (initiatives, walls, canvases) or the item's kind,
+# and refuses unknown fields (SESSION_FIELDS, ITEM_FIELDS: a new field is added there and here).
+_STRICT = ConfigDict(strict=True, extra="allow")
+
+
+class _ItemDoc(BaseModel):
+    model_config = _STRICT
+    kind: StrictStr
+    title: StrictStr | None = None
+    body: StrictStr | None = None
+    initiative: Any = None  # named in the checker's message ("okänt initiativ ...")
+    settings: dict[StrictStr, Any] = {}
+    results_hidden: StrictBool | None = None
+    options: list[Any] = Field(default=[], max_length=100)
+    wall: Any = None
+    canvas: Any = None
+
+
+class _SessionDoc(BaseModel):
+    model_config = _STRICT
+    format: Any = None
+    version: Any = None
+    title: StrictStr | None = None
+    held_on: Any = None
+    initiative: Any = None
+    pacing: Any = "presenter"
+    ask_name: StrictBool = False
+    ask_organisation: StrictBool = False
+    items: list[dict] = Field(max_length=MAX_ITEMS)
+
+
+def _shape_errors(data: dict) -> list[str]:
+    """Every problem of shape or type, "items[2].kind: ..."; the items one by one, so that each is
+    named by its place in the list."""
+    errors = []
+    for model, value, prefix in [(_SessionDoc, data, "")] + [
+            (_ItemDoc, item, f"items[{n}].") for n, item in enumerate(data.get("items") or [])
+            if isinstance(data.get("items"), list) and isinstance(item, dict)]:
+        try:
+            uploads.check(model, value)
+        except uploads.UploadError as problem:
+            errors += [f"{prefix}{line}" if not line.startswith("$") else f"{prefix[:-1]}{line[1:]}"
+                       for line in problem.errors]
+    return errors
+
 
 class _Checker:
     """Collects problems and returns cleaned values, so the import writes what was checked."""
@@ -139,6 +188,7 @@ def _check(data) -> tuple[list[str], dict]:
     if not isinstance(data, dict):
         c.err("$", _("måste vara ett JSON-objekt"))
         return c.errors, {}
+    c.errors += _shape_errors(data)
     if data.get("format") != FORMAT:
         c.err("format", _("måste vara \"%(format)s\"", format=FORMAT))
     version = data.get("version")
@@ -173,7 +223,7 @@ def _check(data) -> tuple[list[str], dict]:
             c.err(path, _("måste vara ett objekt"))
         else:
             clean["items"].append(_check_item(c, item, path))
-    return c.errors, clean
+    return list(dict.fromkeys(c.errors)), clean  # a problem both checks saw, once
 
 
 def _check_item(c: _Checker, item: dict, path: str) -> dict:

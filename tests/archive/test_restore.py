@@ -163,3 +163,58 @@ def test_only_facilitators_may_restore(as_role, role, status):
     response = actor.post("/restore", {"file": (BytesIO(body), "x.json")}, content_type="multipart/form-data")
     assert response.status_code == status
     assert db.session.scalar(select(func.count()).select_from(Canvas)) == 0
+
+
+def test_an_edited_export_cannot_put_a_vote_in_a_members_name(app, facilitator, member):
+    """Issue 13, point 16: a facilitator edits the export so that the member votes Ja on both
+    proposals, and restores it. The restored round holds no vote by anybody, and its results say
+    that it was restored from an archive and that members' votes are never restored."""
+    import html.parser
+
+    from io import BytesIO
+
+    from board.feedback.models import DecisionVote, Option
+    from tests.conftest import Actor
+
+    with app.test_request_context():
+        s = build_session(facilitator, member)
+        doc = documents.export("session", s.id)
+    forged = [dict(vote, vote="ja", reason="Självklart") for vote in doc["decision_votes"]
+              if vote["user"] == "mo.medlem@example.se"]
+    doc["decision_votes"] = forged + [v for v in doc["decision_votes"] if v["user"] != "mo.medlem@example.se"]
+    [decision] = [i for i in doc["items"] if i["kind"] == "decision"]
+    decision["settings"]["votes_not_restored"] = 0  # the file's own word on it does not count
+    fia = Actor(app).login(facilitator)
+    response = fia.post("/restore", {"file": (BytesIO(json.dumps(doc).encode()), "s.json")},
+                        content_type="multipart/form-data")
+    assert response.status_code == 303
+    new_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    new_options = select(Option.id).join(Option.item).where(Item.session_id == new_id)
+    assert db.session.scalars(select(DecisionVote).where(DecisionVote.option_id.in_(new_options))).all() == []
+
+    class Cells(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.notice, self.members, self._in = "", [], None
+
+        def handle_starttag(self, tag, attrs):
+            classes = (dict(attrs).get("class") or "").split()
+            if "restored-round" in classes:
+                self._in = "notice"
+            elif tag == "th" and dict(attrs).get("scope") == "row":
+                self._in = "member"
+
+        def handle_endtag(self, tag):
+            if tag in ("p", "th"):
+                self._in = None
+
+        def handle_data(self, data):
+            if self._in == "notice":
+                self.notice += data
+            elif self._in == "member":
+                self.members.append(data.strip())
+
+    page = Cells()
+    page.feed(fia.get(f"/sessions/{new_id}/results").get_data(as_text=True))
+    assert page.notice.startswith("Återställd från arkiv.") and "(4 röster fanns i den)" in page.notice
+    assert "Mo Medlem" not in page.members
