@@ -325,3 +325,14 @@ def test_another_request_is_served_while_a_big_restore_is_written(app, monkeypat
     gevent.joinall([restoring, asking], raise_error=True)
     assert asking.value == (200, False)  # answered while the restore was still writing
     assert restoring.value.counts["notes"] == 2000
+
+
+@pytest.mark.parametrize("part", ["physical-literacy#²", "physical-literacy#" + "9" * 5000, "x#-1"])
+def test_a_restored_placement_naming_a_part_by_no_plain_number_is_refused(app, facilitator, part):
+    doc = {"format": "tavlan-canvas", "version": 1, "canvas": {"id": 1, "kind": "goals", "title": "X"},
+           "placements": [{"id": 1, "part": part, "x": 0.5, "y": 0.5}]}
+    before = database_state()
+    response = facilitator.post("/restore", {"file": (io.BytesIO(json.dumps(doc).encode()), "x.json")},
+                                content_type="multipart/form-data")
+    assert response.status_code == 422 and "inget sparades" in shown(response)
+    assert database_state() == before

@@ -35,6 +35,7 @@ from board.archive import decisions, schema
 from board.auth.models import User
 from board.canvas.models import Canvas, CanvasRelation, Move, Placement, Snapshot
 from board.extensions import db
+from board.inputs import parse_id
 from board.uploads import UploadError
 from board.feedback.models import (
     DECISION_VOTES,
@@ -290,8 +291,8 @@ class _Names:
         raise ValueError(how)
 
     def person_key(self, value: str) -> str:
-        if value.startswith("u:") and value[2:].isdigit():
-            email = self.named("user", int(value[2:]))
+        if value.startswith("u:") and parse_id(value[2:]) is not None:
+            email = self.named("user", parse_id(value[2:]))
             if email:
                 return f"u:{email}"
         return self.person(value[2:] if value.startswith("t:") else value)
@@ -300,7 +301,8 @@ class _Names:
         out = {}
         for key, where in (placements or {}).items():
             kind, number = key[:1], key[1:]
-            name = self.named("initiative" if kind == "i" else "part", int(number)) if number.isdigit() else None
+            name = self.named("initiative" if kind == "i" else "part", parse_id(number)) \
+                if parse_id(number) is not None else None
             out[f"{kind}:{name}" if name else key] = where
         return out
 
@@ -419,10 +421,10 @@ class _Resolver:
             return db.session.scalar(select(Organisation.id).where(Organisation.key == name))
         if how == "part":
             key, _sep, n = name.rpartition("#")
-            if not n.isdigit():
+            if parse_id(n) is None:
                 return None
             return db.session.scalar(select(Part.id).join(Part.initiative)
-                                     .where(Initiative.key == key, Part.n == int(n)))
+                                     .where(Initiative.key == key, Part.n == parse_id(n)))
         if how == "wall":  # the newest wall of that title
             return db.session.scalar(select(Wall.id).where(Wall.title == name).order_by(Wall.id.desc()).limit(1))
         if how == "canvas":
