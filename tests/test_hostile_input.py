@@ -336,3 +336,13 @@ def test_a_restored_placement_naming_a_part_by_no_plain_number_is_refused(app, f
                                 content_type="multipart/form-data")
     assert response.status_code == 422 and "inget sparades" in shown(response)
     assert database_state() == before
+
+
+@pytest.mark.parametrize("value", ["１２", "١٢", "²", "9" * 5000, "99999999999", "+5"])
+def test_a_whole_number_field_takes_only_plain_digits(app, facilitator, value):
+    before = database_state()
+    data = dict(BASE[f"/initiatives/{KEY}/parts/new"], n=value)
+    response = facilitator.post(f"/initiatives/{KEY}/parts/new", data)
+    assert response.status_code == 422
+    assert "Ange ett heltal." in shown(response) or "Numret ska vara mellan 1 och 999." in shown(response)
+    assert database_state() == before
