@@ -38,13 +38,14 @@ retention_cli = AppGroup("retention", help="Anonymise or delete sessions and wal
 
 
 def _load_json(path: str):
+    """A JSON file read as every upload is (board/uploads.py: size, nesting and numbers bounded)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
+        with open(path, "rb") as f:
+            return importer.load(f.read())
     except FileNotFoundError:
         raise click.ClickException(f"no such file: {path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise click.ClickException(f"{path} is not valid JSON: {error}") from None
+    except importer.ImportError_ as error:
+        raise click.ClickException(f"{path} is not valid JSON: {' '.join(error.errors)}") from None
 
 
 @portfolio_cli.command("import")

@@ -10,8 +10,11 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField
+from wtforms.fields.core import UnboundField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, NumberRange, Optional
+
+from board.inputs import MAX_ID, parse_id
 
 # C0/C1 controls except tab and newline, plus bidi overrides that can make text display reversed.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -34,6 +37,8 @@ class TavlanForm(FlaskForm):
             filters.insert(0, clean_text)
             if issubclass(unbound_field.field_class, StringField):
                 filters.insert(0, _text)
+            if unbound_field.field_class is IntegerField:  # read as every whole number is
+                unbound_field = UnboundField(WholeNumberField, *unbound_field.args, **unbound_field.kwargs)
             if issubclass(unbound_field.field_class, IntegerField):
                 filters.insert(0, _bounded)
             return unbound_field.bind(form=form, filters=filters, **options)
@@ -64,6 +69,20 @@ def _bounded(value):
     """A whole number beyond what a column holds counts as no number, so the field's own checks
     answer with their message (WTForms' range check overflowed on it)."""
     return None if isinstance(value, int) and abs(value) > 2**31 - 1 else value
+
+
+class WholeNumberField(IntegerField):
+    """A whole number read by board/inputs.py (ASCII digits within what a column holds, so "²",
+    "１２" and 5,000 digits are no number), with a Swedish message. TavlanForm uses it for every
+    IntegerField."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0].strip() if isinstance(valuelist[0], str) else valuelist[0]
+        self.data = parse_id(raw, min=-MAX_ID) if raw != "" else None
+        if raw != "" and self.data is None:
+            raise ValueError(_l("Ange ett heltal."))
 
 
 class MonthsField(IntegerField):

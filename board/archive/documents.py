@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Callable
@@ -30,9 +31,12 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Ta
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from board import joincodes
+from board.archive import decisions, schema
 from board.auth.models import User
 from board.canvas.models import Canvas, CanvasRelation, Move, Placement, Snapshot
 from board.extensions import db
+from board.inputs import parse_id
+from board.uploads import UploadError
 from board.feedback.models import (
     DECISION_VOTES,
     ITEM_KINDS,
@@ -63,7 +67,7 @@ from board.walls.models import (
 )
 
 VERSION = 1
-MAX_ROWS = 200_000  # per document: a session of 300 people answering 50 questions is 15,000
+PAUSE_EVERY = 200  # rows written between two pauses, in which the worker serves other requests
 
 
 class InvalidArchive(ValueError):
@@ -287,8 +291,8 @@ class _Names:
         raise ValueError(how)
 
     def person_key(self, value: str) -> str:
-        if value.startswith("u:") and value[2:].isdigit():
-            email = self.named("user", int(value[2:]))
+        if value.startswith("u:") and parse_id(value[2:]) is not None:
+            email = self.named("user", parse_id(value[2:]))
             if email:
                 return f"u:{email}"
         return self.person(value[2:] if value.startswith("t:") else value)
@@ -297,7 +301,8 @@ class _Names:
         out = {}
         for key, where in (placements or {}).items():
             kind, number = key[:1], key[1:]
-            name = self.named("initiative" if kind == "i" else "part", int(number)) if number.isdigit() else None
+            name = self.named("initiative" if kind == "i" else "part", parse_id(number)) \
+                if parse_id(number) is not None else None
             out[f"{kind}:{name}" if name else key] = where
         return out
 
@@ -416,10 +421,10 @@ class _Resolver:
             return db.session.scalar(select(Organisation.id).where(Organisation.key == name))
         if how == "part":
             key, _sep, n = name.rpartition("#")
-            if not n.isdigit():
+            if parse_id(n) is None:
                 return None
             return db.session.scalar(select(Part.id).join(Part.initiative)
-                                     .where(Initiative.key == key, Part.n == int(n)))
+                                     .where(Initiative.key == key, Part.n == parse_id(n)))
         if how == "wall":  # the newest wall of that title
             return db.session.scalar(select(Wall.id).where(Wall.title == name).order_by(Wall.id.desc()).limit(1))
         if how == "canvas":
@@ -509,30 +514,11 @@ def restore(data, user=None) -> Restored:
     All of it is written in one transaction. Raises InvalidArchive (and writes nothing) when the
     document is not an export of Tavlan, is of another version, or holds a value that does not fit.
     """
-    if not isinstance(data, dict):
-        raise InvalidArchive([_("Filen är inte en export från Tavlan (ett JSON-objekt väntades).")])
-    kind_name = FORMATS.get(data.get("format"))
-    if kind_name is None:
-        raise InvalidArchive([_("format: måste vara en av %(values)s", values=", ".join(FORMATS))])
-    if type(data.get("version")) is not int or data["version"] != VERSION:
-        raise InvalidArchive([_("version: måste vara %(version)d", version=VERSION)])
+    try:
+        kind_name = schema.check_shape(data, KINDS, FORMATS)
+    except UploadError as problem:
+        raise InvalidArchive(problem.errors) from None
     kind = KINDS[kind_name]
-    parts = (kind.root, *kind.parts)
-    known = {p.key for p in parts} | {"format", "version", "exported_at", "people", "users"}
-    errors = [f"{name}: " + _("okänt fält") for name in data if name not in known]
-    if not isinstance(data.get(kind.root.key), dict):
-        errors.append(f"{kind.root.key}: " + _("saknas"))
-    total = 0
-    for part in kind.parts:
-        rows = data.get(part.key, [])
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            errors.append(f"{part.key}: " + _("måste vara en lista av objekt"))
-        else:
-            total += len(rows)
-    if total > MAX_ROWS:
-        errors.append(_("Filen har fler än %(n)d rader.", n=MAX_ROWS))
-    if errors:
-        raise InvalidArchive(errors)
     try:
         result = _write(kind_name, kind, data, user)
     except InvalidArchive:
@@ -629,9 +615,13 @@ def _write(kind_name: str, kind: Kind, data: dict, user) -> Restored:
             if part is kind.root:
                 root_id = result.inserted_primary_key[0]
         counts[part.key] = counts.get(part.key, 0) + 1
+        if sum(counts.values()) % PAUSE_EVERY == 0:
+            time.sleep(0)  # under gevent: let the worker serve other requests between batches
 
     write(kind.root, data[kind.root.key], kind.root.key)
     for part in kind.parts:
+        if part.key == "decision_votes":
+            continue  # a member's vote is never restored: see decisions.mark_unrestored_votes
         for n, row in enumerate(data.get(part.key, [])):
             write(part, row, f"{part.key}[{n}]")
     for target, column, ref in forward:
@@ -642,6 +632,8 @@ def _write(kind_name: str, kind: Kind, data: dict, user) -> Restored:
         db.session.execute(update(table).where(table.c.id == root_id)
                            .values({column: new_ids[target][ref], "updated_at": table.c.updated_at}))
     db.session.flush()
+    if kind_name == "session":
+        decisions.mark_unrestored_votes(root_id, data.get("decision_votes", []), new_ids.get("options", {}), r.warnings)
     obj = db.session.get(ROOT_MODELS[kind_name], root_id)
     from board import audit  # the entry is written in the same transaction as the restore
 

@@ -9,7 +9,8 @@ from flask_login import current_user
 from wtforms import StringField
 
 from board import audit
-from board.archive import bp, documents, erase
+from board import uploads
+from board.archive import bp, documents, erase, schema
 from board.auth.permissions import facilitator_required
 from board.canvas.models import Canvas
 from board.exports import JSON, download
@@ -88,17 +89,12 @@ def restore_page():
         if not form.validate_on_submit():
             abort(400)
         upload = request.files.get("file")
-        raw = upload.read() if upload else b""
         try:
-            if not raw:
-                raise documents.InvalidArchive([_("Välj en JSON-fil att återställa.")])
             try:
-                data = json.loads(raw.decode("utf-8-sig"))
-            except UnicodeDecodeError:
-                raise documents.InvalidArchive([_("Filen är inte text i UTF-8.")]) from None
-            except json.JSONDecodeError as error:
-                raise documents.InvalidArchive([_("Filen är inte giltig JSON (rad %(line)d, kolumn %(column)d).",
-                                                  line=error.lineno, column=error.colno)]) from None
+                data = uploads.read_json(upload.read() if upload else b"", max_bytes=schema.MAX_BYTES,
+                                         empty=_("Välj en JSON-fil att återställa."))
+            except uploads.UploadError as problem:
+                raise documents.InvalidArchive(problem.errors) from None
             result = documents.restore(data, current_user._get_current_object())
         except documents.InvalidArchive as problem:
             errors = problem.errors

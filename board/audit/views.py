@@ -8,6 +8,7 @@ from board.audit import bp, service
 from board.auth.permissions import facilitator_required
 from board.extensions import db
 from board.forms import clean_text
+from board.inputs import parse_id
 
 PER_PAGE = 50
 
@@ -36,7 +37,7 @@ def index():
     filters = {"action": _arg("action", 60), "actor": _arg("actor", 12), "target": _arg("target", 120),
                "since": _arg("since", 10), "until": _arg("until", 10)}
     # An id an integer column can hold; anything else matches nobody rather than overflowing.
-    actor_id = int(filters["actor"]) if filters["actor"].isdigit() and len(filters["actor"]) <= 9 else None
+    actor_id = parse_id(filters["actor"])
     if filters["actor"] and actor_id is None:
         actor_id = -1
     since, until = _date("since", errors), _date("until", errors)

@@ -12,6 +12,7 @@ from board.auth.permissions import login_required
 from board.extensions import login_manager
 from board.i18n import safe_next
 from board.ratelimit import limited
+from board.inputs import parse_id
 
 
 SESSION_TOKEN = "_login"  # the session cookie's key for the login's token (board/auth/login_sessions.py)
@@ -22,9 +23,9 @@ def load_user(user_id: str) -> User | None:
     """Load the user of a session whose login is still open on the server: logout, a new password
     and "Logga ut överallt" end it, however the cookie was kept (one indexed lookup)."""
     ident, _sep, stamp = user_id.partition(":")
-    if not ident.isascii() or not ident.isdigit() or len(ident) > 18:
+    if (number := parse_id(ident)) is None:
         return None
-    user = login_sessions.load(int(ident), session.get(SESSION_TOKEN))
+    user = login_sessions.load(number, session.get(SESSION_TOKEN))
     if user is None or str(user.auth_stamp) != stamp:
         return None
     return user

@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from board import audit, live
 from board.canvas.models import ACCESS, KINDS, Canvas, CanvasRelation, Move, Placement, Snapshot
 from board.extensions import db
+from board.inputs import parse_id, parse_key
 from board.models import utcnow
 from board.portfolio.models import ChallengeRow, Challenge, Goal, Horizon, Initiative, Lever, Organisation, Part
 
@@ -253,10 +254,8 @@ def item_key(initiative_id: int | None = None, part_id: int | None = None) -> st
 
 
 def parse_item_key(key: str | None) -> tuple[str, int] | None:
-    key = (key or "").strip()
-    if len(key) < 2 or key[0] not in "ip" or not key[1:].isdigit() or len(key) > 12:
-        return None
-    return ("initiative" if key[0] == "i" else "part"), int(key[1:])
+    parsed = parse_key((key or "").strip(), "ip")
+    return None if parsed is None else (("initiative" if parsed[0] == "i" else "part"), parsed[1])
 
 
 def _initiative_item(initiative: Initiative) -> Item:
@@ -283,7 +282,7 @@ def items_of(canvas: Canvas, keys: set[str] | None = None) -> list[Item]:
         query = query.where(Initiative.id == canvas.initiative_id)
     wanted_ids = None
     if keys is not None:
-        wanted_ids = {int(k[1:]) for k in keys}
+        wanted_ids = {parsed[1] for k in keys if (parsed := parse_key(k, "ip"))}
     items: list[Item] = []
     if layout_items == "initiatives":
         if wanted_ids is not None:
@@ -585,10 +584,10 @@ def resolve_target(canvas: Canvas, layout: Layout, target: str | None, x=None, y
     if target == "tray":
         return Spot()
     if target.startswith("cell:"):
-        try:
-            row, col = (int(v) for v in target[5:].split(":"))
-        except ValueError:
-            raise CanvasError(_("Den rutan finns inte på kanvasen.")) from None
+        row, sep, col = target[5:].partition(":")
+        row, col = parse_id(row), parse_id(col)
+        if row is None or col is None or not sep:
+            raise CanvasError(_("Den rutan finns inte på kanvasen."))
         if not layout.grid or layout.cell(row, col) is None:
             raise CanvasError(_("Den rutan finns inte på kanvasen."))
         return Spot(row=row, col=col)

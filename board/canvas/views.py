@@ -19,6 +19,7 @@ from board.extensions import db
 from board.forms import clean_text
 from board.web import is_partial
 from board.ratelimit import limited
+from board.inputs import parse_id
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -37,13 +38,13 @@ def load_canvas(canvas_id: int, need: str = "view"):
 
 
 def _authorize_stream(key: str) -> None:
-    if not key.isdigit():
+    if parse_id(key) is None:
         abort(404)
-    load_canvas(int(key))
+    load_canvas(parse_id(key))
 
 
 live.channel_kind("canvas", _authorize_stream,
-                  lambda key: service.render_live_region(service.get_canvas_or_404(int(key))))
+                  lambda key: service.render_live_region(service.get_canvas_or_404(parse_id(key))))
 
 
 def _hx() -> bool:

@@ -4,6 +4,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from board.forms import RetentionFields, TavlanForm
+from board.inputs import parse_id
 
 
 class SessionForm(RetentionFields, TavlanForm):
@@ -41,11 +42,11 @@ class ItemForm(TavlanForm):
     canvas = SelectField(_l("Kanvas"), validate_choice=False)
 
     def validate_wall(self, field):
-        if self.kind == "wall" and not (field.data or "").isdigit():
+        if self.kind == "wall" and parse_id(field.data) is None:
             raise ValidationError(_l("Välj vilken vägg som ska visas."))
 
     def validate_canvas(self, field):
-        if self.kind == "canvas" and not (field.data or "").isdigit():
+        if self.kind == "canvas" and parse_id(field.data) is None:
             raise ValidationError(_l("Välj vilken kanvas som ska visas."))
 
     def __init__(self, *args, kind: str, **kwargs):

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from board import audit, joincodes, live
 from board.extensions import db
+from board.inputs import parse_id, parse_ids
 from board.feedback import results, wordfilter
 from board.feedback.models import (
     HIDDEN_BY_DEFAULT,
@@ -381,7 +382,7 @@ def parse_answer(item: Item, form) -> object:
     """Turn submitted form values into the stored value for `item`'s kind, or raise AnswerError."""
     if item.kind == "choice":
         valid = set(item.option_ids)
-        chosen = [int(v) for v in form.getlist("option") if v.isdigit() and int(v) in valid]
+        chosen = [n for n in parse_ids(form.getlist("option")) if n in valid]
         if not chosen:
             raise AnswerError(_("Välj ett alternativ."))
         if not item.settings.get("multiple") and len(chosen) > 1:
@@ -406,13 +407,13 @@ def parse_answer(item: Item, form) -> object:
         return text
     if item.kind == "scale":
         low, high = results.scale_bounds(item)
-        raw = (form.get("value") or "").strip()
-        if not (raw.lstrip("-").isascii() and raw.lstrip("-").isdigit()) or not low <= int(raw) <= high:
+        value = parse_id((form.get("value") or "").strip(), max=high, min=low)
+        if value is None:
             raise AnswerError(_("Välj ett värde från %(low)s till %(high)s.", low=low, high=high))
-        return int(raw)
+        return value
     if item.kind == "ranking":
         valid = list(item.option_ids)
-        order = [int(v) for v in form.getlist("option") if v.isdigit()]
+        order = parse_ids(form.getlist("option"))
         if sorted(order) != sorted(valid):
             raise AnswerError(_("Ordna alla alternativ."))
         return order

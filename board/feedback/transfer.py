@@ -9,10 +9,13 @@ sound, and then everything is written in one transaction. The limits are those o
 import json
 import re
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from sqlalchemy import select
 
+from board import uploads
 from board.extensions import db
 from board.feedback import service
 from board.feedback.models import (
@@ -32,6 +35,7 @@ from board.walls import service as walls
 FORMAT = "tavlan-session"
 VERSION = 1
 MAX_ITEMS = 200
+MAX_BYTES = 4 * 1024 * 1024  # 200 items of 20 options of 300 characters is about 2.5 MB
 SESSION_FIELDS = ("format", "version", "title", "held_on", "initiative", "pacing", "ask_name",
                   "ask_organisation", "items")
 ITEM_FIELDS = ("kind", "title", "body", "initiative", "settings", "results_hidden", "options", "wall", "canvas")
@@ -69,6 +73,53 @@ def export_session(session: FeedbackSession) -> dict:
 
 
 # --- validation ------------------------------------------------------------------------------
+
+# The document's shape and types, checked first (board/uploads.py); the checker below then cleans
+# the text and checks what needs the database (initiatives, walls, canvases) or the item's kind,
+# and refuses unknown fields (SESSION_FIELDS, ITEM_FIELDS: a new field is added there and here).
+_STRICT = ConfigDict(strict=True, extra="allow")
+
+
+class _ItemDoc(BaseModel):
+    model_config = _STRICT
+    kind: StrictStr
+    title: StrictStr | None = None
+    body: StrictStr | None = None
+    initiative: Any = None  # named in the checker's message ("okänt initiativ ...")
+    settings: dict[StrictStr, Any] = {}
+    results_hidden: StrictBool | None = None
+    options: list[Any] = Field(default=[], max_length=100)
+    wall: Any = None
+    canvas: Any = None
+
+
+class _SessionDoc(BaseModel):
+    model_config = _STRICT
+    format: Any = None
+    version: Any = None
+    title: StrictStr | None = None
+    held_on: Any = None
+    initiative: Any = None
+    pacing: Any = "presenter"
+    ask_name: StrictBool = False
+    ask_organisation: StrictBool = False
+    items: list[dict] = Field(max_length=MAX_ITEMS)
+
+
+def _shape_errors(data: dict) -> list[str]:
+    """Every problem of shape or type, "items[2].kind: ..."; the items one by one, so that each is
+    named by its place in the list."""
+    errors = []
+    for model, value, prefix in [(_SessionDoc, data, "")] + [
+            (_ItemDoc, item, f"items[{n}].") for n, item in enumerate(data.get("items") or [])
+            if isinstance(data.get("items"), list) and isinstance(item, dict)]:
+        try:
+            uploads.check(model, value)
+        except uploads.UploadError as problem:
+            errors += [f"{prefix}{line}" if not line.startswith("$") else f"{prefix[:-1]}{line[1:]}"
+                       for line in problem.errors]
+    return errors
+
 
 class _Checker:
     """Collects problems and returns cleaned values, so the import writes what was checked."""
@@ -137,6 +188,7 @@ def _check(data) -> tuple[list[str], dict]:
     if not isinstance(data, dict):
         c.err("$", _("måste vara ett JSON-objekt"))
         return c.errors, {}
+    c.errors += _shape_errors(data)
     if data.get("format") != FORMAT:
         c.err("format", _("måste vara \"%(format)s\"", format=FORMAT))
     version = data.get("version")
@@ -171,7 +223,7 @@ def _check(data) -> tuple[list[str], dict]:
             c.err(path, _("måste vara ett objekt"))
         else:
             clean["items"].append(_check_item(c, item, path))
-    return c.errors, clean
+    return list(dict.fromkeys(c.errors)), clean  # a problem both checks saw, once
 
 
 def _check_item(c: _Checker, item: dict, path: str) -> dict:
@@ -252,16 +304,12 @@ def _check_settings(c: _Checker, kind, settings, path: str) -> dict:
 # --- import, copies, templates ---------------------------------------------------------------
 
 def parse_document(raw: bytes) -> object:
-    """Decode an uploaded file as JSON, or raise InvalidSession saying why it cannot be read."""
-    if not raw:
-        raise InvalidSession([_("Välj en JSON-fil att importera.")])
+    """Decode an uploaded file as JSON (board/uploads.py: size, nesting and numbers bounded), or
+    raise InvalidSession saying why it cannot be read."""
     try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InvalidSession([_("Filen är inte text i UTF-8.")]) from None
-    except json.JSONDecodeError as error:
-        raise InvalidSession([_("Filen är inte giltig JSON (rad %(line)d, kolumn %(column)d).",
-                                line=error.lineno, column=error.colno)]) from None
+        return uploads.read_json(raw, max_bytes=MAX_BYTES, empty=_("Välj en JSON-fil att importera."))
+    except uploads.UploadError as problem:
+        raise InvalidSession(problem.errors) from None
 
 
 def import_session(data, user=None) -> FeedbackSession:

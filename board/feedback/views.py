@@ -18,6 +18,7 @@ from board.canvas import service as canvases
 from board.walls import service as walls
 from board.ratelimit import limited
 from board.shared import public_url
+from board.inputs import parse_id
 
 COOKIE = "tavlan_participant"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30
@@ -26,9 +27,9 @@ COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 # --- live channels ---------------------------------------------------------------------------
 
 def _session_from_key(key: str):
-    if not key.isdigit():
+    if parse_id(key) is None:
         abort(404)
-    return service.get_presentable_session_or_404(int(key))
+    return service.get_presentable_session_or_404(parse_id(key))
 
 
 def _authorize_join(key: str) -> None:
@@ -150,11 +151,11 @@ def _item_form(kind: str, item=None) -> ItemForm:
 
 def _save_item(session, form: ItemForm, item=None):
     valid = form.validate_on_submit()
-    wall = walls.get_wall(int(form.wall.data)) if valid and form.kind == "wall" else None
+    wall = walls.get_wall(parse_id(form.wall.data)) if valid and form.kind == "wall" else None
     if valid and form.kind == "wall" and wall is None:
         form.wall.errors.append(_("Den väggen finns inte längre."))
         valid = False
-    canvas = canvases.get_canvas(int(form.canvas.data)) if valid and form.kind == "canvas" else None
+    canvas = canvases.get_canvas(parse_id(form.canvas.data)) if valid and form.kind == "canvas" else None
     if valid and form.kind == "canvas" and canvas is None:
         form.canvas.errors.append(_("Den kanvasen finns inte längre."))
         valid = False

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import event, select
 
+from board import uploads
 from board.extensions import db
 from board.portfolio.models import (
     INITIATIVE_STATUSES,
@@ -53,6 +54,20 @@ class Summary:
         kinds = sorted(set(self.created) | set(self.updated) | set(self.deleted))
         return [f"{k}: {self.created[k]} created, {self.updated[k]} updated, {self.deleted[k]} deleted"
                 for k in kinds]
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+MAX_BYTES = 16 * 1024 * 1024  # the demo portfolio is 60 kB; a region's portfolio of 1,000 initiatives ~ 5 MB
+
+
+def load(raw: bytes):
+    """The document in a file's bytes, read as every upload is (board/uploads.py: size, nesting,
+    numbers bounded), or ImportError_ saying why it cannot be read."""
+    try:
+        return uploads.read_json(raw, max_bytes=MAX_BYTES)
+    except uploads.UploadError as problem:
+        raise ImportError_(problem.errors) from None
 
 
 # --- validation ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from board.extensions import db
+from board.inputs import parse_id
 from board.models import utcnow
 from board.walls.models import (
     AUTHOR_ORGS,
@@ -135,7 +136,7 @@ def parse_filters(wall: Wall, args) -> Filters:
         errors["q"] = _("Högst %(n)s tecken.", n=MAX_QUERY)
         f.q = ""
     section = args.get("section") or ""
-    if section and section != "none" and not (section.isdigit() and int(section) in {s.id for s in wall.sections}):
+    if section and section != "none" and parse_id(section) not in {s.id for s in wall.sections}:
         errors["section"] = _("Välj en sektion i listan.")
     else:
         f.section = section
@@ -155,7 +156,7 @@ def parse_filters(wall: Wall, args) -> Filters:
     else:
         f.status = status
     tag = args.get("tag") or ""
-    if tag and not (tag.isdigit() and int(tag) in {t.id for t in tags(wall)}):
+    if tag and parse_id(tag) not in {t.id for t in tags(wall)}:
         errors["tag"] = _("Välj en tagg i listan.")
     else:
         f.tag = tag
@@ -197,17 +198,17 @@ def review_notes(wall: Wall, f: Filters) -> list[Note]:
     if f.section == "none":
         stmt = stmt.where(Note.section_id.is_(None))
     elif f.section:
-        stmt = stmt.where(Note.section_id == int(f.section))
+        stmt = stmt.where(Note.section_id == parse_id(f.section))
     if f.source == "wall":
         stmt = stmt.where(Note.source_kind == "wall")
     elif f.source:
-        stmt = stmt.where(Note.source_kind == "session", Note.source_session_id == int(f.source.split(":")[1]))
+        stmt = stmt.where(Note.source_kind == "session", Note.source_session_id == parse_id(f.source.split(":")[1]))
     if f.org:
         stmt = stmt.where(Note.author_org == ("" if f.org == "none" else f.org))
     if f.status:
         stmt = stmt.where(Note.status == f.status)
     if f.tag:
-        stmt = stmt.where(Note.tags.any(Tag.id == int(f.tag)))
+        stmt = stmt.where(Note.tags.any(Tag.id == parse_id(f.tag)))
     notes = db.session.scalars(stmt).all()
     if f.since or f.until:
         def day(note):

@@ -23,6 +23,7 @@ from board.portfolio import service as portfolio
 from board.walls import bp, exports, review, service
 from board.walls.forms import ActionForm, GroupForm, ReasonForm, StatusForm, TagForm
 from board.walls.models import STATUSES, Note
+from board.inputs import parse_ids
 from board.web import is_partial
 
 portfolio.register_initiative_section(review.render_initiative_actions)
@@ -188,7 +189,7 @@ def review_group(wall_id: int):
     if not _checked(form):
         return _respond(wall, filters, errors={"group": next(iter(form.errors.values()))[0]},
                         values={"group": form.name.data})
-    ids = [int(i) for i in request.form.getlist("note") if i.isdigit()]
+    ids = parse_ids(request.form.getlist("note"))
     notes = [review.get_review_note_or_404(wall, i) for i in ids]
     cluster = review.get_cluster_or_404(wall, form.cluster.data) if form.cluster.data else None
     try:

@@ -19,6 +19,7 @@ from board.walls import bp, service
 from board.walls.forms import AuthorForm, HideForm, NoteForm, PositionForm, SectionForm, TextForm, VoteForm, WallForm
 from board.walls.models import AUTHOR_ORGS
 from board.ratelimit import limited
+from board.inputs import parse_id
 
 GRANTS = "walls"  # wall ids this browser entered with the wall's code (in the signed session)
 GRANT_CODES = "wall_codes"  # wall id (as text) -> the code it was entered with
@@ -63,13 +64,13 @@ def load_wall(wall_id: int, need: str = "take_part"):
 
 
 def _authorize_stream(key: str) -> None:
-    if not key.isdigit():
+    if parse_id(key) is None:
         abort(404)
-    load_wall(int(key))
+    load_wall(parse_id(key))
 
 
 bp.add_app_template_filter(lambda note: int(service.editable_until(note).timestamp()), "editable_until")
-live.channel_kind("wall", _authorize_stream, lambda key: service.render_board(service.get_wall_or_404(int(key))))
+live.channel_kind("wall", _authorize_stream, lambda key: service.render_board(service.get_wall_or_404(parse_id(key))))
 portfolio.register_initiative_section(service.render_initiative_section)
 
 

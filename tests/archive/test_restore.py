@@ -61,7 +61,6 @@ def mangled(doc: dict, part: str, index: int, field: str, value) -> dict:
     ("items", "colour", "rosa", "items[3].colour: okänt fält"),
     ("items", "kind", "film", "items[3].kind: måste vara en av content, choice"),
     ("items", "settings", ["multiple"], "items[3].settings: måste vara ett objekt"),
-    ("decision_votes", "vote", "kanske", "decision_votes[3].vote: måste vara en av ja, nej, avstar"),
     ("wall_notes", "colour", "svart", "Databasen godtog inte innehållet"),
 ])
 def test_a_bad_value_deep_in_a_session_file_stores_nothing_at_all(app, request_context, facilitator, member,
@@ -100,14 +99,14 @@ def test_a_restored_wall_of_an_initiative_that_has_its_wall_becomes_a_free_wall(
     assert s.id
 
 
-def test_a_missing_account_is_named_and_its_decision_votes_are_left_out(app, request_context, facilitator, member):
+def test_a_missing_account_is_named_and_its_link_left_out(app, request_context, facilitator, member):
     s = build_session(facilitator, member)
     doc = documents.export("session", s.id)
-    for vote in doc["decision_votes"]:
-        if vote["user"] == "mo.medlem@example.se":
-            vote["user"] = "finns.inte@example.se"
+    for answer in doc["answers"]:
+        if answer["hidden_by"]:
+            answer["hidden_by"] = "finns.inte@example.se"
     restored = documents.restore(doc, facilitator)
-    assert restored.counts["decision_votes"] == 2
+    assert restored.counts["answers"] == 15
     assert any("finns.inte@example.se finns inte här" in w for w in restored.warnings)
 
 
@@ -164,3 +163,58 @@ def test_only_facilitators_may_restore(as_role, role, status):
     response = actor.post("/restore", {"file": (BytesIO(body), "x.json")}, content_type="multipart/form-data")
     assert response.status_code == status
     assert db.session.scalar(select(func.count()).select_from(Canvas)) == 0
+
+
+def test_an_edited_export_cannot_put_a_vote_in_a_members_name(app, facilitator, member):
+    """Issue 13, point 16: a facilitator edits the export so that the member votes Ja on both
+    proposals, and restores it. The restored round holds no vote by anybody, and its results say
+    that it was restored from an archive and that members' votes are never restored."""
+    import html.parser
+
+    from io import BytesIO
+
+    from board.feedback.models import DecisionVote, Option
+    from tests.conftest import Actor
+
+    with app.test_request_context():
+        s = build_session(facilitator, member)
+        doc = documents.export("session", s.id)
+    forged = [dict(vote, vote="ja", reason="Självklart") for vote in doc["decision_votes"]
+              if vote["user"] == "mo.medlem@example.se"]
+    doc["decision_votes"] = forged + [v for v in doc["decision_votes"] if v["user"] != "mo.medlem@example.se"]
+    [decision] = [i for i in doc["items"] if i["kind"] == "decision"]
+    decision["settings"]["votes_not_restored"] = 0  # the file's own word on it does not count
+    fia = Actor(app).login(facilitator)
+    response = fia.post("/restore", {"file": (BytesIO(json.dumps(doc).encode()), "s.json")},
+                        content_type="multipart/form-data")
+    assert response.status_code == 303
+    new_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    new_options = select(Option.id).join(Option.item).where(Item.session_id == new_id)
+    assert db.session.scalars(select(DecisionVote).where(DecisionVote.option_id.in_(new_options))).all() == []
+
+    class Cells(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.notice, self.members, self._in = "", [], None
+
+        def handle_starttag(self, tag, attrs):
+            classes = (dict(attrs).get("class") or "").split()
+            if "restored-round" in classes:
+                self._in = "notice"
+            elif tag == "th" and dict(attrs).get("scope") == "row":
+                self._in = "member"
+
+        def handle_endtag(self, tag):
+            if tag in ("p", "th"):
+                self._in = None
+
+        def handle_data(self, data):
+            if self._in == "notice":
+                self.notice += data
+            elif self._in == "member":
+                self.members.append(data.strip())
+
+    page = Cells()
+    page.feed(fia.get(f"/sessions/{new_id}/results").get_data(as_text=True))
+    assert page.notice.startswith("Återställd från arkiv.") and "(4 röster fanns i den)" in page.notice
+    assert "Mo Medlem" not in page.members

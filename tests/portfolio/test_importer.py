@@ -117,3 +117,23 @@ def test_a_relation_to_a_missing_part_is_refused_and_nothing_is_written(app, dat
         importer.import_portfolio(data)
     assert "initiatives[0].relations[0].to_part: ungdomsdelaktighet has no part 9" in error.value.errors
     assert count(Initiative) == 0
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"portfolio": ' + "[" * 5000 + "]" * 5000 + "}", "nästlad djupare än 16 nivåer"),
+    ('{"portfolio": {"name": "X", "as_of": ' + "9" * 5000 + "}}", "fler siffror än något fält tar emot"),
+])
+def test_a_portfolio_file_nested_deep_or_with_a_huge_number_is_explained_and_stores_nothing(
+        app, runner, tmp_path, content, message):
+    path = tmp_path / "hostile.json"
+    path.write_text(content, encoding="utf-8")
+    result = runner.invoke(args=["portfolio", "import", str(path)])
+    assert result.exit_code != 0 and "not valid JSON" in result.output and message in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert count(Initiative) == 0
+
+
+@pytest.mark.parametrize("content", [b"[" * 5000 + b"]" * 5000, b'{"a": ' + b"9" * 5000 + b"}"])
+def test_importer_load_reads_bytes_as_every_upload_does(content):
+    with pytest.raises(importer.ImportError_):
+        importer.load(content)
