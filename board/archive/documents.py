@@ -121,7 +121,9 @@ SESSION_PARTS = (
     Part_("items", _t(Item), {"session_id": "root", "initiative_id": "initiative", "wall_id": "wall",
                               "canvas_id": "canvas"}, choices={"kind": ITEM_KINDS}),
     Part_("options", _t(Option), {"item_id": "@items"}),
-    Part_("participants", _t(Participant), {"session_id": "root", "token_hash": "hash", **USER_REFS}),
+    # A participant is never tied to an account in a document (answers are anonymous, also a member's).
+    Part_("participants", _t(Participant), {"session_id": "root", "token_hash": "hash", **USER_REFS,
+                                            "user_id": "drop"}),
     # The notes that carried answers and Q&A questions to an initiative's wall, with their replies
     # and reactions: erasing the session removes them, so a restore must bring them back.
     Part_("wall_notes", _t(Note), {"wall_id": "wall", "section_id": "section@wall", "parent_id": "@wall_notes",
