@@ -559,7 +559,8 @@ def _write(kind_name: str, kind: Kind, data: dict, user) -> Restored:
     def build(part: Part_, row: dict, path: str) -> dict | None:
         """The row's values as the database wants them, or None when it cannot exist here."""
         names = {_field(c.name, part.refs.get(c.name)): c for c in part.columns()}
-        extra = {"id", *ROOT_EXTRA.get(kind_name, ())} if part is kind.root else {"id"}
+        extra = {"id", *ROOT_EXTRA.get(kind_name, ())} if part is kind.root else \
+            {"id", *READ_AND_IGNORED.get(part.key, ())}
         for name in row:
             if name not in names and name not in extra:
                 r.errors.append(f"{path}.{name}: " + _("okänt fält"))
@@ -657,6 +658,9 @@ def _write(kind_name: str, kind: Kind, data: dict, user) -> Restored:
 
 ROOT_MODELS = {"session": FeedbackSession, "wall": Wall, "canvas": Canvas}
 ROOT_EXTRA = {"wall": ("open_with_code",)}
+# Fields that older documents hold and a restore now leaves out: participants once carried the
+# account of a member who answered logged in; answers are anonymous now, so it is not restored.
+READ_AND_IGNORED = {"participants": ("user",)}
 
 
 def _fresh_identity(kind_name: str, row: dict, values: dict, r: _Resolver) -> dict:

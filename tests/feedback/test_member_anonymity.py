@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from board.archive import documents
 from board.canvas import service as canvases
 from board.extensions import db
 from board.feedback import service
@@ -139,3 +140,16 @@ def test_a_canvas_history_shown_in_a_session_names_a_member_without_their_e_mail
     assert response.status_code == 200
     page = Page(response.get_data(as_text=True))
     assert any("Medlem" in t for t in page.texts("li")) and not page.contains_anywhere(member.user.email)
+
+
+def test_an_older_export_that_names_a_participants_account_restores_without_it(app, facilitator):
+    session = service.create_session("Styrgrupp juni", pacing="self", user=facilitator.user)
+    open_q = service.save_item(session, {"kind": "open", "title": "Vad fungerar?"})
+    member = nameless_member(app)
+    assert member.post(f"/j/{session.code}/items/{open_q.id}", {"text": "Korta möten"}).status_code == 303
+    doc = documents.export("session", session.id)
+    doc["participants"][0]["user"] = member.user.email  # as versions before 0012 wrote it
+    restored = documents.restore(doc, facilitator.user)
+    people = db.session.scalars(select(Participant).where(Participant.session_id == restored.id)).all()
+    assert len(people) == 1 and people[0].user_id is None
+    assert db.session.scalar(select(Answer.value).where(Answer.participant_id == people[0].id)) == "Korta möten"
