@@ -125,7 +125,9 @@ SESSION_PARTS = (
     Part_("items", _t(Item), {"session_id": "root", "initiative_id": "initiative", "wall_id": "wall",
                               "canvas_id": "canvas"}, choices={"kind": ITEM_KINDS}),
     Part_("options", _t(Option), {"item_id": "@items"}),
-    Part_("participants", _t(Participant), {"session_id": "root", "token_hash": "hash", **USER_REFS}),
+    # A participant is never tied to an account in a document (answers are anonymous, also a member's).
+    Part_("participants", _t(Participant), {"session_id": "root", "token_hash": "hash", **USER_REFS,
+                                            "user_id": "drop"}),
     # The notes that carried answers and Q&A questions to an initiative's wall, with their replies
     # and reactions: erasing the session removes them, so a restore must bring them back.
     Part_("wall_notes", _t(Note), {"wall_id": "wall", "section_id": "section@wall", "parent_id": "@wall_notes",
@@ -543,7 +545,8 @@ def _write(kind_name: str, kind: Kind, data: dict, user) -> Restored:
     def build(part: Part_, row: dict, path: str) -> dict | None:
         """The row's values as the database wants them, or None when it cannot exist here."""
         names = {_field(c.name, part.refs.get(c.name)): c for c in part.columns()}
-        extra = {"id", *ROOT_EXTRA.get(kind_name, ())} if part is kind.root else {"id"}
+        extra = {"id", *ROOT_EXTRA.get(kind_name, ())} if part is kind.root else \
+            {"id", *READ_AND_IGNORED.get(part.key, ())}
         for name in row:
             if name not in names and name not in extra:
                 r.errors.append(f"{path}.{name}: " + _("okänt fält"))
@@ -647,6 +650,9 @@ def _write(kind_name: str, kind: Kind, data: dict, user) -> Restored:
 
 ROOT_MODELS = {"session": FeedbackSession, "wall": Wall, "canvas": Canvas}
 ROOT_EXTRA = {"wall": ("open_with_code",)}
+# Fields that older documents hold and a restore now leaves out: participants once carried the
+# account of a member who answered logged in; answers are anonymous now, so it is not restored.
+READ_AND_IGNORED = {"participants": ("user",)}
 
 
 def _fresh_identity(kind_name: str, row: dict, values: dict, r: _Resolver) -> dict:

@@ -1,6 +1,7 @@
 """Accounts: users, their role, and arbetsgrupp (working group) memberships."""
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_login import UserMixin
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -63,7 +64,21 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.email
+        return display_name(self)
+
+    @property
+    def admin_label(self) -> str:
+        """Name and e-mail, for the facilitator's own pages only (accounts, audit log)."""
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+def display_name(user) -> str:
+    """The name to show for `user` to anyone who is not administering accounts: their name, or
+    "Medlem" when they have none. Never the e-mail address: pages, fragments, live events and
+    exports that others see are built from this (see docs/data-protection.md). `user` may also be
+    the stored name itself (a plain row's column)."""
+    name = user if isinstance(user, str) else getattr(user, "name", "") if user is not None else ""
+    return (name or "").strip() or _("Medlem")
 
 
 class LoginThrottle(db.Model):

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from board import audit, live
+from board.auth.models import display_name
 from board.canvas.models import ACCESS, KINDS, Canvas, CanvasRelation, Move, Placement, Snapshot
 from board.extensions import db
 from board.inputs import parse_id, parse_key
@@ -910,7 +911,7 @@ def _history_statements() -> dict:
     m, u, i, pt = Move.__table__, User.__table__, Initiative.__table__, Part.__table__
     moves = select(m.c.seq, m.c.kind, m.c.undone, m.c.at, m.c.initiative_id, m.c.part_id, m.c.from_x, m.c.from_y,
                    m.c.from_row, m.c.from_col, m.c.to_x, m.c.to_y, m.c.to_row, m.c.to_col,
-                   u.c.name.label("user_name"), u.c.email.label("user_email")) \
+                   u.c.id.label("user_id"), u.c.name.label("user_name")) \
         .select_from(m.outerjoin(u, u.c.id == m.c.user_id)).where(m.c.canvas_id == bindparam("canvas")) \
         .order_by(m.c.seq.desc()).limit(bindparam("limit"))
     initiatives = select(i.c.id, i.c.name).where(i.c.id.in_(bindparam("ids", expanding=True)))
@@ -934,7 +935,7 @@ def history_rows(canvas: Canvas, limit: int = HISTORY) -> list[dict]:
             names[f"p{row.id}"] = _("%(initiative)s, del %(n)s: %(question)s", initiative=row.name, n=row.n,
                                     question=short(row.question, 90))
     layout = layout_of(canvas)
-    return [{"move": m, "who": m.user_name or m.user_email or _("okänd"),
+    return [{"move": m, "who": display_name(m.user_name) if m.user_id else _("okänd"),
              "what": names.get(item_key(m.initiative_id, m.part_id), "?"),
              "from": where(layout, m.from_x, m.from_y, m.from_row, m.from_col),
              "to": where(layout, m.to_x, m.to_y, m.to_row, m.to_col)} for m in moves]
@@ -949,7 +950,7 @@ def history(canvas: Canvas, limit: int = HISTORY) -> list[dict]:
     names = {i.key: i.name for i in items_of(canvas, keys)} if keys else {}
     out = []
     for m in moves:
-        out.append({"move": m, "who": m.user.display_name if m.user else _("okänd"),
+        out.append({"move": m, "who": display_name(m.user) if m.user else _("okänd"),
                     "what": names.get(item_key(m.initiative_id, m.part_id), "?"),
                     "from": where(layout, m.from_x, m.from_y, m.from_row, m.from_col),
                     "to": where(layout, m.to_x, m.to_y, m.to_row, m.to_col)})

@@ -21,6 +21,7 @@ class SessionForm(RetentionFields, TavlanForm):
     identity_reason = StringField(_l("Varför du frågar efter namn eller organisation (valfritt)"), validators=[
         Length(max=300, message=_l("Högst %(max)d tecken."))])
     word_filter = BooleanField(_l("Håll kvar svar med svordomar tills en moderator godkänt dem"))
+    require_login = BooleanField(_l("Kräv inloggning (ett svar per konto)"))
 
 
 class ItemForm(TavlanForm):

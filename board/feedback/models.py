@@ -4,7 +4,7 @@ Named FeedbackSession, not Session, which would clash with db.session and flask.
 """
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from board.extensions import db
@@ -37,6 +37,9 @@ class FeedbackSession(IdMixin, TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     # A template is a prepared running order to copy for a new meeting; it is never presented.
     is_template: Mapped[bool] = mapped_column(default=False)
+    # Only logged-in accounts answer, one answer per account (board/feedback/access.py); the answers
+    # are still not linked to the account in the database.
+    require_login: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Hold answers containing a listed word (board/feedback/wordlists) until a moderator approves.
     word_filter: Mapped[bool] = mapped_column(default=False)
     # Retention (board/gdpr/retention.py): months after held_on (else created_at), None for the
@@ -106,7 +109,9 @@ class Option(IdMixin, db.Model):
 
 class Participant(IdMixin, TimestampMixin, db.Model):
     """Someone who joined a session: a random token kept in an HttpOnly cookie (only its hash is
-    stored), optionally a name and organisation, or a logged-in member."""
+    stored), optionally a name and organisation. A logged-in member is a participant like anyone
+    else: `user_id` is never set (answers are anonymous; see board/feedback/access.py for sessions
+    that require login). The column stays for old rows, which migration 0012 cleared."""
 
     __tablename__ = "feedback_participant"
     __table_args__ = (UniqueConstraint("session_id", "token_hash"),)

@@ -90,6 +90,7 @@ class SessionState:
     pacing: str
     current_item_id: int | None
     word_filter: bool
+    require_login: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +123,8 @@ def get_question_by_code_or_404(code: str, item_id: int) -> Question:
         abort(404)
     options = tuple(db.session.scalars(statements[1], {"item_id": item_id})) if row.kind in OPTION_KINDS else ()
     return Question(row.id, row.kind, row.settings or {}, row.locked, options,
-                    SessionState(row.session_id, row.code, row.pacing, row.current_item_id, row.word_filter))
+                    SessionState(row.session_id, row.code, row.pacing, row.current_item_id, row.word_filter,
+                                 bool(row.require_login)))
 
 
 @functools.cache
@@ -130,7 +132,8 @@ def _question_statements():
     # Built once and run with parameters: building statements per answer cost more than running them.
     item, session, option = Item.__table__, FeedbackSession.__table__, Option.__table__
     question = (select(item.c.id, item.c.kind, item.c.settings, item.c.locked, session.c.id.label("session_id"),
-                       session.c.code, session.c.pacing, session.c.current_item_id, session.c.word_filter)
+                       session.c.code, session.c.pacing, session.c.current_item_id, session.c.word_filter,
+                       session.c.require_login)
                 .join(session, session.c.id == item.c.session_id)
                 .where(item.c.id == bindparam("item_id"), session.c.code == bindparam("code"),
                        session.c.is_template.is_(False)))
@@ -170,12 +173,13 @@ def save_with_fresh_code(build) -> FeedbackSession:
 
 def create_session(title: str, held_on=None, initiative=None, pacing="presenter", ask_name=False,
                    ask_organisation=False, user=None, word_filter=False, retention_months=None,
-                   retention_action="anonymise", identity_reason: str = "") -> FeedbackSession:
+                   retention_action="anonymise", identity_reason: str = "", require_login=False) -> FeedbackSession:
     """Create a session with a fresh six-digit join code."""
     return save_with_fresh_code(lambda code: FeedbackSession(
         code=code, title=title, held_on=held_on, initiative=initiative, pacing=pacing, ask_name=ask_name,
         ask_organisation=ask_organisation, word_filter=word_filter, created_by_id=user.id if user else None,
-        retention_months=retention_months, retention_action=retention_action, identity_reason=identity_reason))
+        retention_months=retention_months, retention_action=retention_action, identity_reason=identity_reason,
+        require_login=require_login))
 
 
 def update_session(session: FeedbackSession, **values) -> None:
@@ -347,7 +351,8 @@ def _participant_id_statement():
 
 
 def join(session: FeedbackSession, token: str, user=None) -> Participant:
-    """The participant for this browser's token, created on first visit (no account needed).
+    """The participant for this browser's token, created on first visit (no account needed). `user`
+    is accepted and ignored: a participant is never linked to an account (answers are anonymous).
     :raise 410: the session's retention period is over and it was anonymised (nobody joins again)."""
     participant = find_participant(session, token)
     if participant is not None:
@@ -355,8 +360,9 @@ def join(session: FeedbackSession, token: str, user=None) -> Participant:
     if session.anonymised_at is not None:
         abort(410)
     session_id = session.id
-    participant = Participant(session_id=session_id, token_hash=token_hash(token),
-                              user_id=user.id if user is not None and user.is_authenticated else None)
+    # Never linked to the account of a logged-in member: answers are anonymous (decisions, which
+    # are by name, are kept apart in DecisionVote).
+    participant = Participant(session_id=session_id, token_hash=token_hash(token))
     db.session.add(participant)
     try:
         db.session.commit()

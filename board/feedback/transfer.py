@@ -37,7 +37,7 @@ VERSION = 1
 MAX_ITEMS = 200
 MAX_BYTES = 4 * 1024 * 1024  # 200 items of 20 options of 300 characters is about 2.5 MB
 SESSION_FIELDS = ("format", "version", "title", "held_on", "initiative", "pacing", "ask_name",
-                  "ask_organisation", "items")
+                  "ask_organisation", "require_login", "items")
 ITEM_FIELDS = ("kind", "title", "body", "initiative", "settings", "results_hidden", "options", "wall", "canvas")
 SCALE_FIELDS = ("min", "max", "min_label", "max_label")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -60,6 +60,7 @@ def export_session(session: FeedbackSession) -> dict:
         "held_on": session.held_on.isoformat() if session.held_on else None,
         "initiative": session.initiative.key if session.initiative else None,
         "pacing": session.pacing, "ask_name": session.ask_name, "ask_organisation": session.ask_organisation,
+        "require_login": session.require_login,
         "items": [{
             "kind": item.kind, "title": item.title, "body": item.body,
             "initiative": item.initiative.key if item.initiative else None,
@@ -209,6 +210,7 @@ def _check(data) -> tuple[list[str], dict]:
         "initiative": c.initiative(data.get("initiative"), "initiative"), "pacing": pacing,
         "ask_name": c.flag(data, "ask_name", "ask_name", False),
         "ask_organisation": c.flag(data, "ask_organisation", "ask_organisation", False),
+        "require_login": c.flag(data, "require_login", "require_login", False),
         "items": [],
     }
     items = data.get("items")
@@ -354,7 +356,7 @@ def _create(doc: dict, user, is_template: bool = False) -> FeedbackSession:
             code=code, title=doc["title"], is_template=is_template,
             held_on=date.fromisoformat(doc["held_on"]) if doc["held_on"] else None,
             initiative=initiatives.get(doc["initiative"]), pacing=doc["pacing"], ask_name=doc["ask_name"],
-            ask_organisation=doc["ask_organisation"], created_by_id=user.id if user else None)
+            ask_organisation=doc["ask_organisation"], require_login=doc["require_login"], created_by_id=user.id if user else None)
         session.items = [
             Item(position=n, kind=item["kind"], title=item["title"], body=item["body"],
                  initiative=initiatives.get(item["initiative"]), settings=dict(item["settings"]),

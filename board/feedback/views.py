@@ -9,7 +9,7 @@ from board import joincodes, live, participants
 from board.auth.forms import EmptyForm
 from board.auth.permissions import facilitator_required
 from board.extensions import db
-from board.feedback import bp, results, service
+from board.feedback import access, bp, results, service
 from board.feedback.forms import IdentityForm, ItemForm, SessionForm
 from board.feedback.models import ITEM_KINDS, Answer, Participant
 from board.portfolio import service as portfolio
@@ -37,7 +37,7 @@ def _authorize_join(key: str) -> None:
     session = _session_from_key(key)
     if current_user.is_authenticated and current_user.is_facilitator:
         return
-    if service.find_participant(session, request.cookies.get(COOKIE)) is None:
+    if service.find_participant(session, access.token(session)) is None:
         abort(403)
 
 
@@ -91,7 +91,8 @@ def index():
                                          current_user, word_filter=form.word_filter.data,
                                          retention_months=form.retention_months.data,
                                          retention_action=form.retention_action.data,
-                                         identity_reason=form.identity_reason.data or "")
+                                         identity_reason=form.identity_reason.data or "",
+                                         require_login=form.require_login.data)
         return redirect(url_for("feedback.show", session_id=session.id), 303)
     sessions = db.session.scalars(service.sessions_query()).all()
     templates = db.session.scalars(service.sessions_query(templates=True)).all()
@@ -123,7 +124,8 @@ def edit(session_id: int):
                                ask_name=form.ask_name.data, ask_organisation=form.ask_organisation.data,
                                word_filter=form.word_filter.data, retention_months=form.retention_months.data,
                                retention_action=form.retention_action.data,
-                               identity_reason=form.identity_reason.data or "")
+                               identity_reason=form.identity_reason.data or "",
+                               require_login=form.require_login.data)
         return redirect(url_for("feedback.show", session_id=session.id), 303)
     return render_template("feedback/edit.html", session=session, form=form), \
         422 if request.method == "POST" else 200
@@ -314,12 +316,15 @@ def join_box():
 
 
 def _participant(session):
-    """This browser's participant in `session`, and a token to set as cookie if it is new."""
-    token = request.cookies.get(COOKIE)
-    fresh = not token or len(token) > 100
-    if fresh:
-        token = service.new_token()
-    return service.join(session, token, current_user), (token if fresh else None)
+    """This browser's participant in `session` (this account's, when the session requires login),
+    and a token to set as cookie if it is new."""
+    token, new_cookie = access.joining_token(session)
+    return service.join(session, token), new_cookie
+
+
+@bp.errorhandler(access.LoginRequired)
+def _login_required(problem: access.LoginRequired):
+    return access.login_required_page(problem.code, htmx=access.is_htmx())
 
 
 def _with_cookie(response, token: str | None):
@@ -379,7 +384,7 @@ def answer(code: str, item_id: int):
     """Store (or change) this participant's answer; a second tap never counts twice."""
     # The hot path of a full room: plain rows, no ORM objects unless a rarer path needs them.
     question = service.get_question_by_code_or_404(code, item_id)  # CSRFProtect checked the token
-    token = request.cookies.get(COOKIE)
+    token = access.token(question.session)
     person_id = service.participant_id(question.session.id, token)
     if person_id is None:  # a first visit that starts by answering (a page cached before joining)
         person, token = _participant(service.get_session_or_404(question.session.id))

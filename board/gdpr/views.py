@@ -8,6 +8,7 @@ from werkzeug.exceptions import NotFound
 
 from board import participants
 from board.auth.forms import EmptyForm
+from board.feedback import access
 from board.feedback import service as feedback
 from board.gdpr import bp, retention
 from board.gdpr.forms import WallRetentionForm
@@ -25,7 +26,7 @@ def _button() -> None:
 def _open_session(code: str):
     """The session joined with `code`, and this device's participant in it (None if it never joined)."""
     session = feedback.get_session_by_code_or_404(code)
-    return session, feedback.find_participant(session, participants.current_token())
+    return session, feedback.find_participant(session, access.token(session))
 
 
 def _closed(message: str):

@@ -42,6 +42,15 @@ def privacy() -> str:
             _("- Deltagare i sessioner och på väggar är anonyma. Webbläsaren får en slumpmässig deltagarkod i en kaka; "
               "vi sparar bara ett kontrollvärde (hash) av koden, aldrig koden själv."),
             _("- Namn och organisation sparas bara om facilitatorn frågar efter dem, och det är alltid frivilligt att svara."),
+            _("- Svar, frågor och röster i en session kopplas aldrig till ett konto, inte heller när du är inloggad. "
+              "Bara beslut (Ja, Nej eller Avstår i en beslutsomgång) sparas med ditt namn, och det står vid frågan "
+              "innan du röstar."),
+            _("- Kräver sessionen inloggning sparas i stället för deltagarkoden ett kontrollvärde som räknas fram ur "
+              "ditt konto och en hemlig nyckel på servern, så att du bara kan svara en gång. Databasen ensam visar inte "
+              "vilket konto som svarade."),
+            _("- Din e-postadress visas aldrig för deltagare eller medlemmar. Den som saknar namn på sitt konto visas "
+              "som ”Medlem”. Facilitatorer ser e-postadresser i granskningsloggen och i exporten av en hel session "
+              "eller vägg, där de som beslutat, modererat eller ändrat något med sitt konto anges med e-postadress."),
             _("- Det du skriver (svar, frågor, lappar) sparas. Skriv inga känsliga personuppgifter, till exempel om hälsa."),
             _("- För den som har ett konto (medlemmar och facilitatorer): namn, e-postadress, organisation, roll och "
               "arbetsgrupper. Lösenordet sparas bara som ett saltat hashvärde."),

@@ -81,7 +81,7 @@ def _author() -> dict:
         return saved
     if current_user.is_authenticated:
         org = current_user.organisation.key if current_user.organisation else ""
-        return {"name": current_user.display_name, "org": org if org in AUTHOR_ORGS else ""}
+        return {"name": (current_user.name or "").strip(), "org": org if org in AUTHOR_ORGS else ""}
     return {"name": "", "org": ""}
 
 

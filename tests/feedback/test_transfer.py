@@ -87,7 +87,7 @@ def test_export_holds_the_running_order_but_no_answers_or_participants(app, faci
     assert db.session.scalar(select(func.count(Answer.id))) == 1
     body = facilitator.get(f"/sessions/{session.id}/export.json").get_data(as_text=True)
     assert set(json.loads(body)) == {"format", "version", "title", "held_on", "initiative", "pacing", "ask_name",
-                                     "ask_organisation", "items"}
+                                     "ask_organisation", "require_login", "items"}
     assert "hemlig" not in body.lower() and session.code not in body
 
 

@@ -26,7 +26,8 @@ def count(model, *where):
 
 def session_with_people(title="Styrgrupp mars", held_on=LONG_AGO, initiative=None, **kw):
     """A self-paced session with an open question and a Q&A, answered by three phones, two of which
-    gave a name and an organisation, one of them logged in."""
+    gave a name and an organisation, one of them logged in (and linked to the account, as rows stored
+    before migration 0012 were)."""
     session = feedback.create_session(title, held_on=held_on, pacing="self", ask_name=True, ask_organisation=True,
                                       initiative=initiative, **kw)
     open_q = feedback.save_item(session, {"kind": "open", "title": "Vad fungerar?"})
@@ -35,6 +36,9 @@ def session_with_people(title="Styrgrupp mars", held_on=LONG_AGO, initiative=Non
     people = []
     for n, token in enumerate(("tok-a", "tok-b", "tok-c")):
         person = feedback.join(session, f"{session.id}-{token}", user=member if n == 0 else None)
+        if n == 0:  # joining never links an account now; rows from before migration 0012 did
+            person.user_id = member.id
+            db.session.commit()
         if n < 2:
             feedback.set_identity(person, f"Deltagare {n}", "Exempelkommunen")
         feedback.answer(session, open_q, person.id, f"Svar {n} i {title}")
