@@ -8,6 +8,7 @@ from flask_login import current_user
 from board import audit
 from board.auth.permissions import facilitator_required
 from board.feedback import bp, exports, service, transfer
+from board.requestlimits import UPLOAD, body_limit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -82,6 +83,7 @@ def session_from_template(session_id: int):
 
 
 @bp.route("/sessions/import", methods=["GET", "POST"])
+@body_limit(UPLOAD)
 @facilitator_required
 def session_import():
     """Create a session from an exported JSON file; every problem is listed and nothing is stored."""
