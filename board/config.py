@@ -102,10 +102,11 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "tavlan_session",
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
-    # Request bodies (board/requestlimits.py; docs/architecture.md, "Request bodies"). Only real
-    # uploads (session import, restore) take MAX_CONTENT_LENGTH; what anyone can send (every
-    # rate-limited endpoint: an answer, a note, a move, a login) takes BODY_LIMIT_PUBLIC; the
-    # facilitators' forms BODY_LIMIT. MAX_FORM_PARTS counts url-encoded fields too.
+    # Request bodies (board/requestlimits.py; docs/architecture.md, "Rate limits", "Request
+    # bodies"). Only real uploads (session import, restore) take MAX_CONTENT_LENGTH; what anyone
+    # can send (every rate-limited endpoint: an answer, a note, a move, a login) takes
+    # BODY_LIMIT_PUBLIC; the facilitators' forms BODY_LIMIT. MAX_FORM_PARTS counts url-encoded
+    # fields too.
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "BODY_LIMIT": 256 * 1024,
     "BODY_LIMIT_PUBLIC": 32 * 1024,

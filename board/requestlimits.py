@@ -1,5 +1,5 @@
 """Bound the work a request can cause before anything has authorised it (docs/architecture.md,
-"Request bodies").
+"Rate limits", "Request bodies").
 
 - A body limit per endpoint, resolved from the route before a byte of the body is read: endpoints
   anyone can reach (every rate-limit group) take BODY_LIMIT_PUBLIC, facilitators' forms BODY_LIMIT,
