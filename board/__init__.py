@@ -107,15 +107,19 @@ def init_url_converters(app: Flask) -> None:
 
 
 def init_request_guards(app: Flask) -> None:
-    """A form field whose name cannot be read (a multipart part with a line break in its name
-    arrives as None) is a 400 before anything else reads the form; CSRF checking crashed on it."""
+    """Before any view: the body limit of the endpoint, the body read within its deadline and the
+    rate limiter, in that order (board/requestlimits.py); then a form field whose name cannot be
+    read (a multipart part with a line break in its name arrives as None) is a 400 before anything
+    else reads the form; CSRF checking crashed on it."""
     from flask import abort, request
+
+    from board import requestlimits
 
     def refuse_unreadable_fields():
         if request.method != "GET" and (None in request.form or None in request.files):
             abort(400)
 
-    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unreadable_fields)
+    requestlimits.init_app(app, refuse_unreadable_fields)
 
 
 def init_blueprints(app: Flask) -> None:

@@ -58,6 +58,7 @@ def from_environment(instance_path: str) -> dict:
         "BACKUP_DIR": env.get("TAVLAN_BACKUP_DIR") or str(Path(instance_path) / "backups"),
         "PG_BIN": env.get("TAVLAN_PG_BIN") or None,
         "RETENTION_MONTHS": _retention_months(env.get("TAVLAN_RETENTION_MONTHS")),
+        "BODY_READ_TIMEOUT": float(env.get("TAVLAN_BODY_READ_TIMEOUT", "20")),
         **_ratelimits(env),
     }
 
@@ -103,7 +104,19 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "tavlan_session",
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+    # Request bodies (board/requestlimits.py; docs/architecture.md, "Rate limits", "Request
+    # bodies"). Only real uploads (session import, restore) take MAX_CONTENT_LENGTH; what anyone
+    # can send (every rate-limited endpoint: an answer, a note, a move, a login) takes
+    # BODY_LIMIT_PUBLIC; the facilitators' forms BODY_LIMIT. MAX_FORM_PARTS counts url-encoded
+    # fields too.
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "BODY_LIMIT": 256 * 1024,
+    "BODY_LIMIT_PUBLIC": 32 * 1024,
+    "MAX_FORM_PARTS": 1000,
+    "BODY_READ_TIMEOUT": 20.0,  # seconds for a whole body to arrive (under gevent); 0: no deadline
+    # Live streams held at once (board/streamcaps.py): per participant or account, per address.
+    "LIVE_STREAMS_PER_PERSON": 8,
+    "LIVE_STREAMS_PER_ADDRESS": 900,
     # Login throttling (board/auth/service.py): after LOGIN_SLOW_AFTER failures within LOGIN_WINDOW
     # seconds, for an account from one address or for an account from anywhere, each wrong try is
     # answered LOGIN_SLOW_SECONDS later per failure, at most LOGIN_MAX_DELAY; after
@@ -132,13 +145,13 @@ RATELIMIT_DEFAULTS = {
     "RATELIMIT_LOGIN": "10 per minute; 50 per hour",
     "RATELIMIT_LOGIN_ADDRESS": "60 per minute; 600 per hour",
     "RATELIMIT_JOIN": "60 per minute",
-    "RATELIMIT_JOIN_ADDRESS": "6000 per minute",
+    "RATELIMIT_JOIN_ADDRESS": "900 per 10 seconds; 6000 per minute",
     "RATELIMIT_ANSWER": "60 per minute",
-    "RATELIMIT_ANSWER_ADDRESS": "6000 per minute",
+    "RATELIMIT_ANSWER_ADDRESS": "330 per 10 seconds; 3000 per minute",
     "RATELIMIT_REACT": "120 per minute",
-    "RATELIMIT_REACT_ADDRESS": "6000 per minute",
+    "RATELIMIT_REACT_ADDRESS": "600 per 10 seconds; 4500 per minute",
     "RATELIMIT_POST": "30 per minute",
-    "RATELIMIT_POST_ADDRESS": "3000 per minute",
+    "RATELIMIT_POST_ADDRESS": "100 per 10 seconds; 900 per minute",
     "RATELIMIT_MOVE": "600 per minute",
     "RATELIMIT_MOVE_ADDRESS": "12000 per minute",
 }

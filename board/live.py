@@ -706,6 +706,9 @@ def stream(channel: str) -> Response:
     if kind is None:
         abort(404)
     kind.authorize(key)
+    from board import streamcaps
+
+    ticket = streamcaps.acquire()  # 429 past the streams one person or address may hold
     channel = _subscribed_channel(channel)
     live = broker()
     position = _resume_position()
@@ -722,9 +725,9 @@ def stream(channel: str) -> Response:
     position = replay[-1].id if replay else position
     db.session.remove()  # no pooled connection is held while the stream waits (PITFALLS §7)
     config = current_app.config
-    body = _follow(live, kind, channel, key, head, position,
-                   float(config.get("LIVE_HEARTBEAT_SECONDS", 15.0)),
-                   float(config.get("LIVE_COALESCE_MS", 0)) / 1000)
+    body = ticket.hold(_follow(live, kind, channel, key, head, position,
+                               float(config.get("LIVE_HEARTBEAT_SECONDS", 15.0)),
+                               float(config.get("LIVE_COALESCE_MS", 0)) / 1000))
     return Response(stream_with_context(body), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -28,6 +28,8 @@ from werkzeug.exceptions import HTTPException
 
 from board.extensions import db, login_manager
 from board.i18n import safe_next
+from board.ratelimit import limited
+from board.requestlimits import body_limit
 
 log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__)
@@ -73,6 +75,8 @@ def healthz():
 
 
 @bp.post("/lang/<code>")
+@limited("join")  # as a page visit: anyone can send it
+@body_limit(4 * 1024)  # a language code and a `next` path
 def set_language(code: str):
     """Switch the interface language and go back to where the user was."""
     if code in current_app.config["LANGUAGES"]:

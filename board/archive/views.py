@@ -17,6 +17,7 @@ from board.exports import JSON, download
 from board.extensions import db
 from board.feedback.models import FeedbackSession
 from board.forms import TavlanForm
+from board.requestlimits import UPLOAD, body_limit
 from board.walls.models import Wall
 
 # URL segment -> (kind, model, where to go afterwards, the object's own page)
@@ -79,6 +80,7 @@ def erase_page(plural: str, obj_id: int):
 
 
 @bp.route("/restore", methods=["GET", "POST"])
+@body_limit(UPLOAD)
 @facilitator_required
 def restore_page():
     """Recreate a session, wall or canvas from an "export everything" file, as a new object.

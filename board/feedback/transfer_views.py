@@ -9,6 +9,7 @@ from board import audit
 from board.auth.permissions import facilitator_required
 from board.exports import CSV, JSON, XLSX, download
 from board.feedback import bp, exports, service, transfer
+from board.requestlimits import UPLOAD, body_limit
 
 
 def _to_control_panel(session):
@@ -75,6 +76,7 @@ def session_from_template(session_id: int):
 
 
 @bp.route("/sessions/import", methods=["GET", "POST"])
+@body_limit(UPLOAD)
 @facilitator_required
 def session_import():
     """Create a session from an exported JSON file; every problem is listed and nothing is stored."""

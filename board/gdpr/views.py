@@ -12,6 +12,7 @@ from board.feedback import access
 from board.feedback import service as feedback
 from board.gdpr import bp, retention
 from board.gdpr.forms import WallRetentionForm
+from board.ratelimit import limited
 from board.walls import service as walls
 from board.walls.views import GRANTS, load_wall
 
@@ -40,6 +41,7 @@ def _session_closed():
 
 
 @bp.get("/j/<code>/mina")
+@limited("join")
 def my_answers(code: str):
     """This device's answers and Q&A questions in the session, each with "Ta bort"."""
     try:
@@ -57,12 +59,14 @@ def my_answers(code: str):
 
 
 @bp.post("/j/<code>/mina/svar/<int:answer_id>/ta-bort")
+@limited("join")
 def delete_answer(code: str, answer_id: int):
     """Delete one of this device's answers (and the note that carried it to a wall) for good."""
     return _delete_own(code, feedback.delete_own_answer, answer_id, "svar")
 
 
 @bp.post("/j/<code>/mina/fragor/<int:question_id>/ta-bort")
+@limited("join")
 def delete_question(code: str, question_id: int):
     """Delete one of this device's Q&A questions, with its votes, for good."""
     return _delete_own(code, feedback.delete_own_question, question_id, "fraga")
