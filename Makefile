@@ -28,8 +28,9 @@ help: ## Show this list
 	@echo "Tavlan make targets (PORT=$(PORT) PYTHON=$(PYTHON) HTMX_VERSION=$(HTMX_VERSION)):"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-run: install translations ## Serve the app on 127.0.0.1:PORT (SQLite and in-process broker unless DATABASE_URL/REDIS_URL are set)
+# Join links and QR codes carry the public address; for `make run` that is its own.
 run: export TAVLAN_BASE_URL ?= http://127.0.0.1:$(PORT)
+run: install translations ## Serve the app on 127.0.0.1:PORT (SQLite and in-process broker unless DATABASE_URL/REDIS_URL are set)
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo
 	@echo "Tavlan: http://127.0.0.1:$(PORT)"
