@@ -16,7 +16,7 @@ HOSTILE = [
     "/%2F/evil.example", "/%5Cevil.example", "https:evil.example", "https://evil.example/", "HTTPS://evil.example",
     "javascript:alert(1)", "//evil.example@localhost", "/\x00/evil.example", "/\x0b/evil.example",
     "/\x7f/evil.example", "/\u2028/evil.example", "／／evil.example", "/／evil.example", "\u3000//evil.example",
-    "/%E3%80%80/evil.example", "/\n/x", "evil.example", "." + "/" * 3 + "evil.example", "/" + "a" * 5000,
+    "/%E3%80%80/evil.example", "/\n/x", "evil.example", "." + "/" * 3 + "evil.example", "/" + "a" * 3000,
 ]
 
 
@@ -56,6 +56,12 @@ def test_a_language_switch_never_sends_the_browser_to_another_site(unthrottled, 
     response = Actor(unthrottled).post("/lang/en", {"next": target})
     assert_stays_on_site(response)
     assert response.headers["Location"] == "/"
+
+
+def test_a_language_switch_larger_than_its_body_limit_is_refused_and_redirects_nowhere(unthrottled):
+    response = Actor(unthrottled).post("/lang/en", {"next": "/" + "a" * 5000})
+    assert response.status_code == 413
+    assert "Location" not in response.headers
 
 
 @pytest.mark.parametrize("target", ["/initiatives", "/sessions?page=2", "/initiatives#list", "/login"])

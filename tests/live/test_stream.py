@@ -77,6 +77,13 @@ def make_app(tmp_path, **config) -> Flask:
     return app
 
 
+@pytest.fixture(autouse=True)
+def demo_kind_removed_after():
+    """The channel registry is process-wide: the "demo" kind these tests add must not outlive them."""
+    yield
+    live._kinds.pop("demo", None)
+
+
 @pytest.fixture
 def server(tmp_path):
     running = Server(make_app(tmp_path))
