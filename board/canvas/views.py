@@ -15,7 +15,7 @@ from board.auth.forms import EmptyForm
 from board.auth.permissions import login_required, require_login
 from board.canvas import bp, service
 from board.canvas.forms import AccessForm, CanvasForm, LockForm, MoveForm, RelationForm, SnapshotForm
-from board.extensions import db
+from board.extensions import db, htmx
 from board.forms import clean_text
 from board.web import is_partial
 from board.ratelimit import limited
@@ -48,7 +48,7 @@ live.channel_kind("canvas", _authorize_stream,
 
 
 def _hx() -> bool:
-    return bool(request.headers.get("HX-Request"))
+    return bool(htmx)
 
 
 def _back(canvas, anchor: str = ""):

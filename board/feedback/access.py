@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from board import participants
+from board.extensions import htmx
 
 
 class LoginRequired(Exception):
@@ -64,4 +65,4 @@ def login_required_page(session_code: str, htmx: bool = False):
 
 
 def is_htmx() -> bool:
-    return bool(request.headers.get("HX-Request"))
+    return bool(htmx)

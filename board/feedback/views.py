@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from board import joincodes, live, participants
 from board.auth.forms import EmptyForm
 from board.auth.permissions import facilitator_required
-from board.extensions import db
+from board.extensions import db, htmx
 from board.feedback import access, bp, results, service
 from board.feedback.forms import IdentityForm, ItemForm, SessionForm
 from board.feedback.models import ITEM_KINDS, Answer, Participant
@@ -204,7 +204,7 @@ def _button_post(session_id: int, presentable: bool = False):
 
 def _after_control(session):
     """htmx gets the new stage fragment; a plain form post goes back to where it came from."""
-    if request.headers.get("HX-Request"):
+    if htmx:
         return service.render_stage(session)
     back = request.form.get("back")
     return redirect(url_for("feedback.present", session_id=session.id) if back == "present"
@@ -402,7 +402,7 @@ def answer(code: str, item_id: int):
                                     service.parse_answer(question, request.form))
     except service.AnswerError as problem:
         error = str(problem)
-    if request.headers.get("HX-Request"):
+    if htmx:
         # Rendered without the page context (user, CSRF, language list): it is the reply to every
         # answer of a full room, and needs none of it.
         body = current_app.jinja_env.get_template("feedback/_answer_status.html").render(answer=stored, error=error)
@@ -445,7 +445,7 @@ def ask(code: str, item_id: int):
         service.ask(session, item, person, request.form.get("question") or "")
     except service.AnswerError as problem:
         error = str(problem)
-    if request.headers.get("HX-Request"):
+    if htmx:
         body = render_template("feedback/_answer_status.html", item=item, answer=not error, error=error)
         return _with_cookie(make_response(body, 422 if error else 200), token)
     if error:
@@ -465,12 +465,12 @@ def upvote(code: str, question_id: int):
     try:
         service.upvote(session, question, person)
     except service.AnswerError as problem:  # shown in the item's status line, nothing stored
-        if request.headers.get("HX-Request"):
+        if htmx:
             body = render_template("feedback/_answer_status.html", answer=None, error=str(problem))
             return _with_cookie(make_response(body, 422), token)
         page = _participant_page(session, _shown_item(session), person, notice=str(problem))
         return _with_cookie(make_response(page, 422), token)
-    if request.headers.get("HX-Request"):
+    if htmx:
         return _with_cookie(make_response("", 204), token)
     return _with_cookie(redirect(url_for("feedback.participant", code=session.code), 303), token)
 

@@ -15,6 +15,7 @@ from board.gdpr.forms import WallRetentionForm
 from board.ratelimit import limited
 from board.walls import service as walls
 from board.walls.views import GRANTS, load_wall
+from board.extensions import htmx
 
 
 def _button() -> None:
@@ -31,7 +32,7 @@ def _open_session(code: str):
 
 
 def _closed(message: str):
-    if request.headers.get("HX-Request"):
+    if htmx:
         return render_template("gdpr/_closed.html", message=message), 410
     return render_template("gdpr/closed.html", message=message), 410
 
@@ -78,7 +79,7 @@ def _delete_own(code: str, delete, post_id: int, kind: str):
     if not feedback.is_open(session):
         return _session_closed()
     delete(session, person, post_id)
-    if request.headers.get("HX-Request"):  # the list replaces the row in place
+    if htmx:  # the list replaces the row in place
         return render_template("gdpr/_deleted.html")
     return redirect(url_for("gdpr.my_answers", code=session.code, borttagen=kind), 303)
 
@@ -114,7 +115,7 @@ def delete_note(wall_id: int, note_id: int):
     if not open_:
         return _wall_closed()
     walls.erase_own_note(wall, note_id, user=current_user, token=participants.current_token())
-    if request.headers.get("HX-Request"):  # the list replaces the row in place
+    if htmx:  # the list replaces the row in place
         return render_template("gdpr/_deleted.html")
     return redirect(url_for("gdpr.my_notes", wall_id=wall.id, borttagen="1"), 303)
 

@@ -7,7 +7,7 @@ to the same filtered page. Bad input comes back in place with a Swedish message 
 """
 from urllib.parse import parse_qs, urlencode
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,13 +18,13 @@ from board.auth.forms import EmptyForm
 from board.exports import CSV, MARKDOWN, XLSX, download
 from board.auth.models import User
 from board.auth.permissions import require_login
-from board.extensions import db
+from board.extensions import db, htmx
 from board.portfolio import service as portfolio
 from board.walls import bp, exports, review, service
 from board.walls.forms import ActionForm, GroupForm, ReasonForm, StatusForm, TagForm
 from board.walls.models import STATUSES, Note
 from board.inputs import parse_ids
-from board.web import is_partial
+from board.web import render_page_or_fragment
 
 portfolio.register_initiative_section(review.render_initiative_actions)
 
@@ -70,11 +70,11 @@ def _respond(wall, filters, *, message=None, errors=None, values=None, anchor=""
     """After a change: the region (htmx), the filtered page again (a plain post), or on errors the
     region or page with the message beside the form that failed (422)."""
     errors = errors or {}
-    if not errors and not request.headers.get("HX-Request"):
+    if not errors and not htmx:
         return redirect(_review_url(wall, filters, anchor), 303)
     context = _context(wall, filters, message=message, errors=errors, values=values or {},
-                       oob=bool(request.headers.get("HX-Request")))
-    template = "walls/_review.html" if request.headers.get("HX-Request") else "walls/review.html"
+                       oob=bool(htmx))
+    template = "walls/_review.html" if htmx else "walls/review.html"
     return render_template(template, **context), 422 if errors else 200
 
 
@@ -90,10 +90,8 @@ def review_page(wall_id: int):
     wall = load_for_review(wall_id)
     filters = review.parse_filters(wall, request.args)
     context = _context(wall, filters)
-    template = "walls/_review.html" if is_partial() else "walls/review.html"
-    response = Response(render_template(template, **context), 422 if filters.errors else 200)
-    response.vary.update(["HX-Request", "HX-Request-Type"])
-    return response
+    return render_page_or_fragment("walls/review.html", "walls/_review.html", **context), \
+        422 if filters.errors else 200
 
 
 @bp.post("/walls/<int:wall_id>/review/notes/<int:note_id>/status")
@@ -173,7 +171,7 @@ def review_delete(wall_id: int, note_id: int):
         if _checked(form):
             service.delete_note(note, user=current_user, reason=form.reason.data or "")
             filters = review.parse_filters(wall, MultiDict(parse_qs(back)))
-            if request.headers.get("HX-Request"):
+            if htmx:
                 return _respond(wall, filters, message=_("Lappen är borttagen."))
             return redirect(_review_url(wall, filters), 303)
     return render_template("walls/review_delete.html", wall=wall, note=note, form=form, back=back), \

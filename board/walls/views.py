@@ -13,7 +13,7 @@ from board import live, participants
 from board.shared import public_url
 from board.auth.forms import EmptyForm
 from board.auth.permissions import facilitator_required, login_required, require_login
-from board.extensions import db
+from board.extensions import db, htmx
 from board.portfolio import service as portfolio
 from board.walls import bp, service
 from board.walls.forms import AuthorForm, HideForm, NoteForm, PositionForm, SectionForm, TextForm, VoteForm, WallForm
@@ -95,7 +95,7 @@ def _note(wall, note_id: int):
 
 
 def _hx() -> bool:
-    return bool(request.headers.get("HX-Request"))
+    return bool(htmx)
 
 
 def _button(wall_id: int, need: str = "take_part"):
