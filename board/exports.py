@@ -1,17 +1,18 @@
 """Helpers shared by every download Tavlan offers (feedback answers, wall notes).
 
-Every text cell that a spreadsheet would read as a formula (it starts with = + - @, a tab or a
-carriage return) gets a leading apostrophe, as OWASP advises against CSV injection: what someone
-typed stays text in Excel and LibreOffice.
+In CSV, every text cell that a spreadsheet would read as a formula (it starts with = + - @, a tab
+or a carriage return) gets a leading apostrophe, as OWASP advises against CSV injection: what
+someone typed stays text in Excel and LibreOffice. XLSX needs no such prefix: its text cells are
+typed as text (board.xlsx).
 """
 import csv
 import io
 import unicodedata
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import Response
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from flask_babel import to_user_timezone
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,23 +48,21 @@ def neutralise(value):
     return value
 
 
-def xlsx_cell(value):
-    """A value ready for openpyxl: control characters (which it refuses) removed, then neutralised."""
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
+def local_time(moment) -> datetime:
+    """A stored (UTC) moment as the app's local time, naive, as a table cell of a download."""
+    return to_user_timezone(moment).replace(tzinfo=None, microsecond=0)
+
+
+def _csv_cell(value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return neutralise(value)
 
 
 def csv_text(headers: list[str], rows: list[list]) -> str:
-    """A table as CSV, neutralised, with a byte-order mark so that Excel reads it as UTF-8."""
+    """A table as CSV, neutralised, times as "2024-11-22 14:05", with a byte-order mark so that
+    Excel reads it as UTF-8."""
     out = io.StringIO()
-    csv.writer(out).writerows([neutralise(cell) for cell in row] for row in [headers, *rows])
+    csv.writer(out).writerows([_csv_cell(cell) for cell in row] for row in [headers, *rows])
     return "\ufeff" + out.getvalue()
 
-
-def write_sheet(sheet, headers: list[str], rows: list[list]) -> None:
-    """Fill an openpyxl sheet: a bold, frozen header row, then the rows, every cell made safe."""
-    sheet.append([xlsx_cell(h) for h in headers])
-    for row in rows:
-        sheet.append([xlsx_cell(value) for value in row])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"

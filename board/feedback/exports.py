@@ -1,22 +1,20 @@
 """Answer downloads: one row per answer as CSV or XLSX, and in the XLSX a summary sheet.
 
 Participants are numbered within the session (1, 2, ...); their tokens never leave the server.
-Every text cell that a spreadsheet would read as a formula (it starts with = + - @, a tab or a
-carriage return) gets a leading apostrophe, as OWASP advises against CSV injection: what a
-participant typed stays text in Excel and LibreOffice.
+In the CSV, every text cell that a spreadsheet would read as a formula (it starts with = + - @, a
+tab or a carriage return) gets a leading apostrophe, as OWASP advises against CSV injection: what
+a participant typed stays text in Excel and LibreOffice. The XLSX types its cells (board.xlsx).
 """
-import io
-
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
-from openpyxl import Workbook
 from sqlalchemy import select
 
-from board.exports import csv_text, write_sheet
+from board.exports import csv_text, local_time
 from board.extensions import db
 from board.feedback import results
 from board.feedback.models import Answer, FeedbackSession, Item, Participant
 from board.portfolio.service import slugify
+from board.xlsx import workbook
 
 def download_name(session: FeedbackSession, extension: str) -> str:
     """"2024-11-22-core-team.csv": the session's date (else its creation date) and its title."""
@@ -68,7 +66,7 @@ def answer_table(session: FeedbackSession) -> tuple[list[str], list[list]]:
         if session.ask_organisation:
             row.append(person.organisation)
         row += [answer_text(item, answer.value), _("ja") if answer.hidden else _("nej"),
-                to_user_timezone(answer.updated_at).strftime("%Y-%m-%d %H:%M")]
+                local_time(answer.updated_at)]
         rows.append(row)
     return headers, rows
 
@@ -105,11 +103,4 @@ def answers_csv(session: FeedbackSession) -> str:
 
 def answers_xlsx(session: FeedbackSession) -> bytes:
     """Every answer as an Excel workbook: the sheet "Svar" and the sheet "Sammanfattning"."""
-    book = Workbook()
-    answers = book.active
-    answers.title = _("Svar")
-    write_sheet(answers, *answer_table(session))
-    write_sheet(book.create_sheet(_("Sammanfattning")), *summary_table(session))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook((_("Svar"), *answer_table(session)), (_("Sammanfattning"), *summary_table(session)))

@@ -1,33 +1,28 @@
 """A wall's notes for the minutes: CSV and XLSX with one row per note and reply, and a Markdown
 summary grouped by cluster and then status, ready to paste into the meeting notes.
 
-Spreadsheet cells that would run as a formula are neutralised (board.exports). In Markdown, every
+CSV cells that would run as a formula are neutralised (board.exports); the XLSX types its cells
+(board.xlsx). In Markdown, every
 character that could start a heading, a list, a link, emphasis or HTML is escaped, so what a note
 says is shown as text wherever the summary is pasted.
 """
-import io
 import re
 from collections import defaultdict
 
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from board.exports import csv_text, write_sheet
+from board.exports import csv_text, local_time
 from board.extensions import db
 from board.portfolio.service import slugify
 from board.walls import review
 from board.walls.models import STATUSES, Dot, Note, Wall
 from board.walls.service import org_label
+from board.xlsx import workbook
 
 
 def download_name(wall: Wall, extension: str) -> str:
     return f"{slugify(wall.title)[:50].strip('-') or 'vagg'}.{extension}"
-
-
-def _when(moment) -> str:
-    return to_user_timezone(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _source(note: Note) -> str:
@@ -62,7 +57,7 @@ def note_table(wall: Wall) -> tuple[list[str], list[list]]:
                     "" if reply else ", ".join(t.name for t in item.tags),
                     "" if reply else clusters.get(item.cluster_id, ""), reactions.get(item.id, 0),
                     "" if reply else dots.get(item.id, 0), _("ja") if item.hidden else _("nej"),
-                    _when(item.created_at)]
+                    local_time(item.created_at)]
             rows.append(row)
     return headers, rows
 
@@ -74,13 +69,7 @@ def notes_csv(wall: Wall) -> str:
 
 def notes_xlsx(wall: Wall) -> bytes:
     """The wall's notes as an Excel workbook (sheet "Lappar")."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Lappar")
-    write_sheet(sheet, *note_table(wall))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook((_("Lappar"), *note_table(wall)))
 
 
 # "!" needs no escape: an image starts "![", and "[" is escaped.
