@@ -13,7 +13,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/*.po)
 HTMX_DIR := static/vendor/htmx
 # One gevent worker holds thousands of idle SSE streams; a short graceful timeout so that a
-# SIGTERM does not wait 30 s for open streams (PITFALLS §9).
+# SIGTERM does not wait 30 s for open streams.
 GUNICORN := $(BIN)/gunicorn -c python:board.serving -k gevent -w 1 --worker-connections 10000 --graceful-timeout 3 --timeout 60 --no-control-socket
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -22,7 +22,7 @@ export PIP_NO_INPUT := 1
 # The targets share one venv; two pip installs into it at once would trip over each other.
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
-.PHONY: help run install dev translations messages test vendor-htmx clean distclean
+.PHONY: help run install dev translations messages test test-hostile vendor-htmx clean distclean
 
 help: ## Show this list
 	@echo "Tavlan make targets (PORT=$(PORT) PYTHON=$(PYTHON) HTMX_VERSION=$(HTMX_VERSION)):"
@@ -75,6 +75,11 @@ test: ## Install what is missing (Debian packages, dev venv) and run every test
 	bash scripts/system-deps.sh
 	$(MAKE) --no-print-directory dev translations
 	bash scripts/run-tests.sh
+
+test-hostile: ## The full fuzz (10,000 requests) and the whole XSS corpus; make test runs a sample of both
+	bash scripts/system-deps.sh
+	$(MAKE) --no-print-directory dev translations
+	FUZZ_REQUESTS=10000 XSS_SAMPLE=1 $(BIN)/python -m pytest -q -s tests/test_fuzz.py tests/test_xss_corpus.py $(PYTEST_ARGS)
 
 # Fetch htmx from npm, check the tarball against the registry's sha512, copy the files we serve
 # and rewrite VERSION. Run it by hand to upgrade: make vendor-htmx HTMX_VERSION=4.0.2

@@ -67,7 +67,7 @@ def log(*parts) -> None:
 
 
 def pct(xs, p):
-    """The p-th percentile in ms, the same way shared/floor/client.py computes it."""
+    """The p-th percentile in ms, nearest-rank, as bench/floor computes it."""
     xs = sorted(xs)
     return round(xs[min(len(xs) - 1, int(p / 100 * len(xs)))] * 1000, 1) if xs else None
 

@@ -11,7 +11,7 @@ def database_url(raw: str | None, instance_path: str) -> str:
     """Return a SQLAlchemy URL, defaulting to SQLite in the instance folder.
 
     `postgres://` (Heroku style) and a bare `postgresql://` are rewritten to psycopg 3, the only
-    PostgreSQL driver that cooperates with gevent without patching (PITFALLS §6).
+    PostgreSQL driver that cooperates with gevent without patching.
     """
     if not raw:
         return "sqlite:///" + str(Path(instance_path) / "tavlan.db")

@@ -36,7 +36,7 @@ bp = Blueprint("web", __name__)
 
 # No inline script or style, nothing from another host (a municipality's GDPR officer must see
 # no third-party requests). htmx's own indicator style is a constructed stylesheet, which
-# style-src 'self' allows (PITFALLS §2); we switch it off anyway and style indicators ourselves.
+# style-src 'self' allows; we switch it off anyway and style indicators ourselves.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "

@@ -12,7 +12,7 @@
 # start writes $dir/env with TEST_DATABASE_URL, TEST_MIGRATIONS_DATABASE_URL, TEST_REDIS_URL,
 # TEST_PG_ADMIN_URL, TEST_PGBIN and TEST_PGDATA. Data, sockets and logs all live in $dir.
 # As root the PostgreSQL programs run as the `postgres` user (initdb refuses root), which is why
-# $dir must be somewhere postgres can enter, such as /tmp (PITFALLS §5).
+# $dir must be somewhere postgres can enter, such as /tmp.
 set -euo pipefail
 
 usage() {

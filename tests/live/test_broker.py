@@ -30,7 +30,7 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """A throwaway redis-server on a free loopback port (PITFALLS §5)."""
+    """A throwaway redis-server on a free loopback port."""
 
     def __init__(self, directory: Path) -> None:
         self.directory, self.port = directory, free_port()
