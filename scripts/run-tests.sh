@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Run the whole test suite in three steps and print a summary:
-#   1. unit + integration on SQLite and the in-process broker (no services needed)
-#   2. the same plus the multiprocess tests, on a throwaway PostgreSQL and Redis
-#   3. the browser tests (tests/e2e, real Chromium), with the PostgreSQL/Redis env still set
+#   1. unit + integration on SQLite and the in-process broker (no services needed), in
+#      TEST_WORKERS processes (pytest-xdist, default 2: this is a 2-core machine's suite), and the
+#      30 slowest tests listed
+#   2. what depends on the backend (marker `backend`, chosen in tests/conftest.py: brokers, live,
+#      resilience, migrations, upserts and locks, rate limits in Redis, multiprocess) plus a smoke
+#      set of every feature's pages, on a throwaway PostgreSQL and Redis
+#   3. the browser tests (tests/e2e, real Chromium) on SQLite (tests/e2e/server.py), with the
+#      Redis env still set
 # Every step runs even when an earlier one failed; the exit status is 1 if any failed.
 #
 # Needs the dev venv (make dev) and the system packages (scripts/system-deps.sh); `make test`
@@ -131,7 +136,11 @@ trap 'echo; echo "Interrupted."; exit 130' INT
 trap 'exit 143' TERM
 
 # ---- 1. SQLite + memory broker -----------------------------------------------------------------
-run_step "1. SQLite + memory broker" tests tests/e2e -- tests -m "not e2e and not multiprocess" -q
+workers=${TEST_WORKERS:-2}
+parallel=()
+[[ $workers -gt 1 ]] && parallel=(-n "$workers" --dist loadfile)
+run_step "1. SQLite + memory broker" tests tests/e2e -- tests -m "not e2e and not multiprocess" -q \
+    --durations=30 "${parallel[@]}"
 
 # ---- 2. PostgreSQL + Redis -----------------------------------------------------------------------
 header "Starting PostgreSQL and Redis"
@@ -141,7 +150,7 @@ if "$root/scripts/test-services.sh" start "$services_dir"; then
     # shellcheck source=/dev/null
     source "$services_dir/env"
     record "   services start" ok $(($(now_ms) - start))
-    run_step "2. PostgreSQL + Redis" tests tests/e2e -- tests -m "not e2e" -q
+    run_step "2. PostgreSQL + Redis" tests tests/e2e -- tests -m "backend and not e2e" -q
 else
     record "   services start" FAILED $(($(now_ms) - start))
     failed=1
