@@ -76,6 +76,17 @@ def test_the_portfolio_cli_lists_every_problem_in_the_default_language_and_store
     assert database_state() == before
 
 
+def test_a_key_given_twice_is_named_at_both_places_and_nothing_else(app):
+    data = demo_portfolio()
+    inis = data["initiatives"]
+    inis[5]["key"] = inis[4]["key"]
+    inis[5]["relations"] = [{"to": inis[0]["key"], "from_part": inis[5]["parts"][0]["n"],
+                             "to_part": inis[0]["parts"][0]["n"]}]
+    with app.test_request_context("/"):
+        assert importer.validate(data) == [
+            f'initiatives[{n}].key: nyckeln "{inis[4]["key"]}" finns mer än en gång' for n in (4, 5)]
+
+
 def shape_paths(node, path=(), every=False):
     """One path per place in the file; of a list the first and the last element stand for all,
     unless `every` (items of different kinds)."""

@@ -81,10 +81,13 @@ class Portfolio(BaseModel):
     reflection_questions: list[text(1000)] = []
 
 
-class Organisation(BaseModel):
+class _Named(BaseModel):
     model_config = _MODEL
-    key: _key("organisations")
     name: text(200)
+
+
+class Organisation(_Named):
+    key: _key("organisations")
 
 
 class Goal(BaseModel):
@@ -93,16 +96,12 @@ class Goal(BaseModel):
     text: text(1000)
 
 
-class Lever(BaseModel):
-    model_config = _MODEL
+class Lever(_Named):
     key: _key("levers")
-    name: text(200)
 
 
-class Horizon(BaseModel):
-    model_config = _MODEL
+class Horizon(_Named):
     key: _key("horizons")
-    name: text(200)
     subtitle: text(200, empty=True) | None = ""
 
 
@@ -229,10 +228,12 @@ class Initiative(BaseModel):
     @classmethod
     def _with_own_numbers(cls, value, _handler, info: ValidationInfo):
         """Parts and relations between parts are checked against this initiative's part numbers."""
-        raw = info.context.get("raw_parts", {}) if info.context else {}
-        numbers = _numbers(value) if info.field_name == "parts" else raw.get(info.data.get("key"), Counter())
-        adapter = _PARTS if info.field_name == "parts" else _RELATIONS
-        return uploads.within(adapter, value, info, own_numbers=numbers)
+        if info.field_name == "parts":
+            return uploads.within(_PARTS, value, info, own_numbers=_numbers(value))
+        # this initiative's parts as the file gives them; with its key in doubt, none are checked
+        raw = (info.context or {}).get("raw_parts", {})
+        numbers = raw.get(info.data["key"], Counter()) if "key" in info.data else None
+        return uploads.within(_RELATIONS, value, info, own_numbers=numbers)
 
 
 class PortfolioFile(BaseModel):
