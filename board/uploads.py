@@ -11,6 +11,11 @@ Every upload (session import, archive restore, portfolio import) goes through `r
 4. a pydantic v2 model checks the shape and types, and every problem comes back as
    "field: message" in the visitor's language, each field named by its path ("items[2].kind").
 
+The helpers below are shared by the models of those documents (portfolio/import_schema.py,
+feedback/transfer_schema.py, archive/schema.py): bounded text, whole numbers in a range, names
+that must exist (given as validation context, so a reference to a later part of the same file or
+to a row in the database is checked in the same pass), and a problem placed on a field of its own.
+
 The callers raise their own error class with these lines; nothing is stored before all is sound.
 """
 from __future__ import annotations
@@ -18,10 +23,11 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from flask_babel import gettext as _
-from pydantic import AfterValidator, BaseModel, StrictInt, ValidationError
+from pydantic import AfterValidator, BaseModel, StrictInt, StrictStr, TypeAdapter, ValidationError, ValidationInfo
 
 MAX_DEPTH = 16  # an export of ours nests 5 deep (document, list, row, settings, value)
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
@@ -69,12 +75,59 @@ def read_json(raw: bytes, *, max_bytes: int, max_depth: int = MAX_DEPTH, empty: 
 # --- schemas ---------------------------------------------------------------------------------
 
 def exactly(value: int):
-    """A StrictInt that must be `value` (true and 1.0 are not 1)."""
-    def check(given: int) -> int:
-        if given != value:
+    """A whole number that must be `value` (true, 1.0 and "1" are not 1)."""
+    def check(given) -> int:
+        if type(given) is not int or given != value:
             raise ValueError(_("måste vara %(version)d", version=value))
         return given
+    return Annotated[Any, AfterValidator(check)]
+
+
+def text(max_len: int, *, empty: bool = False, clean: Callable[[str], str] | None = None):
+    """A StrictStr of at most `max_len` characters, not blank unless `empty`, without NUL; `clean`
+    (forms.clean_text, say) is applied first and its result is what the value becomes."""
+    def check(value: str) -> str:
+        value = clean(value) if clean else value
+        if "\x00" in value:
+            raise ValueError(_("innehåller ett NUL-tecken"))
+        if not empty and not value.strip():
+            raise ValueError(_("får inte vara tom"))
+        if len(value) > max_len:
+            raise ValueError(_("är %(length)d tecken lång; högst %(max)d är tillåtna", length=len(value), max=max_len))
+        return value
+    return Annotated[StrictStr, AfterValidator(check)]
+
+
+def whole(low: int, high: int):
+    """A StrictInt from `low` to `high` (true is no number)."""
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(_("måste vara ett heltal från %(low)d till %(high)d", low=low, high=high))
+        return value
     return Annotated[StrictInt, AfterValidator(check)]
+
+
+def known(name: str, problem: Callable[[Any], str]):
+    """A validator: the value must be among `context[name]` (keys the file or the database holds);
+    without that context nothing is checked. The value is of a hashable type by then."""
+    def check(value, info: ValidationInfo):
+        names = (info.context or {}).get(name)
+        if names is not None and value not in names:
+            raise ValueError(problem(value))
+        return value
+    return AfterValidator(check)
+
+
+def within(adapter: TypeAdapter, value, info: ValidationInfo, **context):
+    """`value` validated by `adapter` from inside a validator, with `context` added to the
+    document's; pydantic puts the field's own path in front of every problem found."""
+    return adapter.validate_python(value, context={**(info.context or {}), **context})
+
+
+def fail(problems: list[tuple[tuple, str]]):
+    """Raise, from inside a validator, one problem per (path below the field, message)."""
+    raise ValidationError.from_exception_data("upload", [
+        {"type": "value_error", "loc": loc, "input": None, "ctx": {"error": words}} for loc, words in problems])
 
 
 def path_of(loc: tuple) -> str:
@@ -110,9 +163,14 @@ def message(error: dict) -> str:
     }.get(kind, _("har fel typ"))
 
 
-def check(model: type[BaseModel], data: Any, limit: int = 50) -> BaseModel:
+def problems(error: ValidationError, limit: int = 50) -> list[str]:
+    """Each problem as "field: message", in the visitor's language."""
+    return [f"{path_of(e['loc'])}: {message(e)}" for e in error.errors()[:limit]]
+
+
+def check(model: type[BaseModel], data: Any, limit: int = 50, context: dict | None = None) -> BaseModel:
     """`data` validated by `model`, or UploadError with one "field: message" line per problem."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as problem:
-        raise UploadError([f"{path_of(e['loc'])}: {message(e)}" for e in problem.errors()[:limit]]) from None
+        raise UploadError(problems(problem, limit)) from None

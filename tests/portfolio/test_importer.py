@@ -95,7 +95,7 @@ def test_validation_reports_every_problem_at_once(data):
 
 
 def test_a_document_that_is_not_an_object_is_refused():
-    assert importer.validate([1, 2]) == ["$: must be an object, not list"]
+    assert importer.validate([1, 2]) == ["$: måste vara ett objekt"]
 
 
 def test_relations_between_parts_round_trip(app, data):
@@ -115,7 +115,7 @@ def test_a_relation_to_a_missing_part_is_refused_and_nothing_is_written(app, dat
     data["initiatives"][0]["relations"].append({"to": "ungdomsdelaktighet", "from_part": 1, "to_part": 9})
     with pytest.raises(importer.ImportError_) as error:
         importer.import_portfolio(data)
-    assert "initiatives[0].relations[0].to_part: ungdomsdelaktighet has no part 9" in error.value.errors
+    assert "initiatives[0].relations[0].to_part: ungdomsdelaktighet har ingen del 9" in error.value.errors
     assert count(Initiative) == 0
 
 
