@@ -14,7 +14,7 @@ root=$(cd "$here/../.." && pwd)
 n=${1:-1000}; workers=${2:-1}; shift $(( $# < 2 ? $# : 2 ))
 python=${PYTHON:-$root/.venv/bin/python}
 
-ulimit -n "$(ulimit -Hn)"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # one descriptor per stream
 tmp=$(mktemp -d)
 server=; redis_pid=
 cleanup() {
