@@ -1,9 +1,14 @@
-"""Load client for the bare-stack floor (bench/floor/app.py), standard library only.
+"""Load client for the bare-stack floor (bench/floor/app.py).
 
 Opens N SSE streams on loopback, makes --changes question changes --interval s apart, then posts N
 answers spread over --spread s (participant p after p/N x spread), and prints one JSON line. Every
 time is measured on this client's clock; percentiles are nearest-rank, as the Tavlan benches take
 them. See bench/README.md, "The bare-stack floor", for what each key means.
+
+HTTP goes through aiohttp when it is installed, as in the Tavlan benches: the client shares the
+machine's cores with the server, so its own cost is part of every figure, and the floor and the
+benches should pay the same. Without aiohttp (or with --http stdlib) a standard-library client
+does the same requests; it costs about half the CPU and reads lower.
 
     python bench/floor/client.py http://127.0.0.1:PORT 1000
 """
@@ -15,6 +20,11 @@ import sys
 import time
 from urllib.parse import urlencode, urlsplit
 
+try:
+    import aiohttp
+except ImportError:
+    aiohttp = None
+
 
 def pct(xs, p):
     """The p-th percentile of seconds, in ms, nearest-rank."""
@@ -22,14 +32,46 @@ def pct(xs, p):
     return round(xs[min(len(xs) - 1, int(p / 100 * len(xs)))] * 1000, 1) if xs else None
 
 
-class Http:
-    """Just enough HTTP/1.1 for the floor: a keep-alive pool for requests with short answers,
-    and streams read chunk by chunk."""
+class AiohttpClient:
+    """fetch() and follow() over one aiohttp session (a keep-alive pool without a limit)."""
+    name = "aiohttp"
+
+    def __init__(self, url: str):
+        self.url = url
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                             timeout=aiohttp.ClientTimeout(total=None))
+
+    async def fetch(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
+        data = {k: str(v) for k, v in form.items()} if form else None
+        async with self.session.request(method, self.url + path, data=data) as response:
+            return response.status, await response.read()
+
+    async def follow(self, path: str, opened, on_id) -> None:
+        async with self.session.get(self.url + path) as response:
+            if response.status != 200:
+                raise RuntimeError(f"GET {path}: {response.status}")
+            opened()
+            async for line in response.content:
+                if line.startswith(b"id: "):
+                    on_id(int(line[4:]), time.perf_counter())
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+class StdlibClient:
+    """The same two calls in just enough HTTP/1.1: a keep-alive pool for requests with short
+    answers, and streams read chunk by chunk."""
+    name = "stdlib"
 
     def __init__(self, url: str):
         parts = urlsplit(url)
         self.host, self.port = parts.hostname, parts.port or 80
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
 
     async def _head(self, reader) -> tuple[int, dict[str, str]]:
         status = int((await reader.readuntil(b"\r\n")).split()[1])
@@ -102,8 +144,15 @@ class Http:
             writer.close()
 
 
-async def run(url: str, n: int, changes: int, interval: float, spread: float, settle: float) -> dict:
-    http = Http(url)
+async def run(client, url: str, n: int, changes: int, interval: float, spread: float, settle: float) -> dict:
+    http = client(url)
+    try:
+        return await measure(http, n, changes, interval, spread, settle)
+    finally:
+        await http.close()
+
+
+async def measure(http, n: int, changes: int, interval: float, spread: float, settle: float) -> dict:
     sent: dict[int, float] = {}
     arrivals: dict[int, list[float]] = {k: [] for k in range(1, changes + 1)}
     all_open = asyncio.Event()
@@ -157,7 +206,8 @@ async def run(url: str, n: int, changes: int, interval: float, spread: float, se
             "fanout_max_ms": pct(delays, 100), "all_received_p95_ms": pct(last, 95),
             "deliveries_missing": missing, "answer_p50_ms": pct(latencies, 50),
             "answer_p95_ms": pct(latencies, 95), "acked": acked, "stored": stored,
-            "lost": acked - stored, "client_cpu_s": round(usage.ru_utime + usage.ru_stime, 1)}
+            "lost": acked - stored, "client_cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+            "client": http.name}
 
 
 def main(argv=None) -> None:
@@ -168,8 +218,14 @@ def main(argv=None) -> None:
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between question changes")
     parser.add_argument("--spread", type=float, default=5.0, help="seconds over which the N answers arrive")
     parser.add_argument("--settle", type=float, default=1.0, help="pause before the first and after the last change")
+    parser.add_argument("--http", choices=("auto", "aiohttp", "stdlib"), default="auto",
+                        help="the HTTP client: aiohttp when installed (auto), or the standard library's")
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.url.rstrip("/"), args.n, args.changes, args.interval, args.spread, args.settle))
+    if args.http == "aiohttp" and aiohttp is None:
+        parser.error("--http aiohttp: aiohttp is not installed")
+    client = AiohttpClient if args.http == "aiohttp" or (args.http == "auto" and aiohttp) else StdlibClient
+    result = asyncio.run(run(client, args.url.rstrip("/"), args.n, args.changes, args.interval, args.spread,
+                             args.settle))
     print(json.dumps(result), flush=True)
 
 

@@ -17,8 +17,8 @@ python=${PYTHON:-$root/.venv/bin/python}
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # one descriptor per stream
 tmp=$(mktemp -d)
 server=; redis_pid=
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+cleanup() {  # SIGINT: gunicorn stops at once instead of waiting for the open streams
+  if [ -n "$server" ]; then kill -INT "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
   rm -rf "$tmp"
 }
