@@ -13,7 +13,9 @@ from datetime import date
 from typing import Callable
 
 from flask import Flask, current_app
-from sqlalchemy import Table
+from sqlalchemy import Table, select
+
+from board.extensions import db
 
 EXTENSION = "tavlan.archive"
 
@@ -56,6 +58,17 @@ class Reference:
     find: Callable[[str, int | None], int | None]  # (name, value of `within`) -> id
     within: str | None = None
     label_of: Callable[[int], str] | None = None  # accounts: the name listed beside the e-mail in "users"
+
+
+def by_title(model) -> Reference:
+    """A row named by its title (a wall, a canvas); a restore finds the newest row of that title."""
+    def name_of(row_id: int) -> str | None:
+        return db.session.scalar(select(model.title).where(model.id == row_id))
+
+    def find(title: str, _within=None) -> int | None:
+        return db.session.scalar(select(model.id).where(model.title == title).order_by(model.id.desc()).limit(1))
+
+    return Reference(name_of, find)
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,11 @@ class ConfirmForm(TavlanForm):
 def _load(plural: str, obj_id: int):
     """The object behind the URL (its kind a registered one: the `archived` converter).
     :raise 404: unknown id."""
-    kind = registry().by_plural(plural)
-    obj = db.session.get(kind.model, obj_id)
+    spec = registry().by_plural(plural)
+    obj = db.session.get(spec.model, obj_id)
     if obj is None:
         abort(404)
-    return kind, obj
+    return spec, obj
 
 
 @bp.post("/<archived:plural>/<int:obj_id>/export-all.json")

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from board.archive import erase
 from board.archive.exporting import rows
-from board.archive.specs import USER_REFS, ArchiveSpec, DocPart, Document, Reference, register
+from board.archive.specs import USER_REFS, ArchiveSpec, DocPart, Document, by_title, register
 from board.canvas.models import Canvas, CanvasRelation, Move, Placement, Snapshot
 from board.extensions import db
 
@@ -63,21 +63,12 @@ def _erase(canvas_id: int) -> None:
     db.session.execute(delete(Canvas).where(Canvas.id == canvas_id))
 
 
-def _title(canvas_id: int) -> str | None:
-    return db.session.scalar(select(Canvas.title).where(Canvas.id == canvas_id))
-
-
-def _find(title: str, _within=None) -> int | None:
-    # the newest canvas of that title
-    return db.session.scalar(select(Canvas.id).where(Canvas.title == title).order_by(Canvas.id.desc()).limit(1))
-
-
 DOCUMENT = Document(
     "canvas", "tavlan-canvas", CANVAS, PARTS, Canvas, _rows, _plan, _erase,
     plural="canvases", index="canvas.index", page=lambda canvas: url_for("canvas.show", canvas_id=canvas.id),
     noun="Kanvasen")
 
-SPEC = ArchiveSpec("canvas", documents=(DOCUMENT,), references={"canvas": Reference(_title, _find)})
+SPEC = ArchiveSpec("canvas", documents=(DOCUMENT,), references={"canvas": by_title(Canvas)})
 
 
 def init_archive(app) -> None:

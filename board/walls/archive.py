@@ -13,7 +13,7 @@ from sqlalchemy import delete, or_, select
 from board import joincodes
 from board.archive import erase
 from board.archive.exporting import rows
-from board.archive.specs import USER_REFS, ArchiveSpec, DocPart, Document, Reference, register
+from board.archive.specs import USER_REFS, ArchiveSpec, DocPart, Document, Reference, by_title, register
 from board.extensions import db
 from board.walls import retention
 from board.walls.models import (
@@ -162,15 +162,6 @@ def _erase(wall_id: int) -> None:
 
 # --- how documents name walls and sections -----------------------------------------------------
 
-def _wall_title(wall_id: int) -> str | None:
-    return db.session.scalar(select(Wall.title).where(Wall.id == wall_id))
-
-
-def _wall(title: str, _within=None) -> int | None:
-    # the newest wall of that title
-    return db.session.scalar(select(Wall.id).where(Wall.title == title).order_by(Wall.id.desc()).limit(1))
-
-
 def _section_title(section_id: int) -> str | None:
     return db.session.scalar(select(Section.title).where(Section.id == section_id))
 
@@ -188,7 +179,7 @@ DOCUMENT = Document(
     export_root=_export_root, root_extra=("open_with_code",), fresh_identity=_fresh_identity)
 
 SPEC = ArchiveSpec("walls", documents=(DOCUMENT,), references={
-    "wall": Reference(_wall_title, _wall),
+    "wall": by_title(Wall),
     "section@wall": Reference(_section_title, _section, within="wall_id"),
 }, retention=(retention.RULE,))
 
