@@ -6,7 +6,8 @@ Decision rounds in a restored session: the members' votes stay behind. A decisio
 are by person: the results page shows each member's Ja / Nej / Avstår by name. An "export
 everything" file is plain JSON that a facilitator can edit, so a vote restored from it would show
 a member voting what they never voted. A restore therefore writes no decision votes; each
-decision item notes how many votes its file held.
+decision item notes how many votes its file held, and its results say that the round was restored
+and that its members need to vote again (templates/feedback/_results_body.html).
 """
 from collections import Counter
 
@@ -133,13 +134,6 @@ def mark_unrestored_votes(session_id: int, data: dict, new_ids: dict[str, dict[i
         warnings.append(_("%(n)d röster i beslutsrundor återställdes inte: en röst hör till den som lade den, "
                           "och medlemmarna får rösta på nytt.", n=left_out))
     db.session.flush()
-
-
-def unrestored_votes(item: Item) -> int | None:
-    """How many votes of a restored decision round stayed in the archive; None for a round that
-    was not restored."""
-    value = (item.settings or {}).get(KEY)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 # --- erasing ---------------------------------------------------------------------------------
