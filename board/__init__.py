@@ -123,7 +123,7 @@ def init_request_guards(app: Flask) -> None:
 
 
 def init_blueprints(app: Flask) -> None:
-    from board import live
+    from board import archive, live
     from board.archive import bp as archive_bp
     from board.audit import bp as audit_bp
     from board.auth import bp as auth_bp
@@ -143,6 +143,7 @@ def init_blueprints(app: Flask) -> None:
     app.register_blueprint(live.bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(pages_bp)
+    archive.init_app(app)  # every feature's archive part, which the archive blueprint's URLs name
     app.register_blueprint(archive_bp)
 
 

@@ -307,9 +307,9 @@ def test_another_request_is_served_while_a_big_restore_is_written(app, monkeypat
 
     import gevent
 
-    from board.archive import documents
+    from board.archive import documents, restoring
 
-    monkeypatch.setattr(documents, "time", types.SimpleNamespace(sleep=gevent.sleep))  # what gevent patches
+    monkeypatch.setattr(restoring, "time", types.SimpleNamespace(sleep=gevent.sleep))  # what gevent patches
     user_id = factories.make_user(role="facilitator").id
     db.session.commit()
     doc = big_wall_document(2000)

@@ -6,6 +6,7 @@ from flask_babel import force_locale
 
 from board import uploads
 from board.archive import documents
+from board.archive.specs import document
 
 
 @click.command("restore")
@@ -32,7 +33,7 @@ def restore(file: str):
             for line in error.errors:
                 click.echo(f"  {line}", err=True)
             sys.exit(1)
-        what = {"session": "Sessionen", "wall": "Väggen", "canvas": "Kanvasen"}[result.kind]
+        what = document(result.kind).noun
         click.echo(f"{what} ”{result.title}” återställd med id {result.id}"
                    + (f" och den nya koden {result.code}." if result.code else "."))
         for name, count in result.counts.items():

@@ -11,22 +11,12 @@ from wtforms import StringField
 from board import audit
 from board import uploads
 from board.archive import bp, documents, erase, schema
+from board.archive.specs import document, registry
 from board.auth.permissions import facilitator_required
-from board.canvas.models import Canvas
 from board.exports import JSON, download
 from board.extensions import db
-from board.feedback.models import FeedbackSession
 from board.forms import TavlanForm
 from board.requestlimits import UPLOAD, body_limit
-from board.walls.models import Wall
-
-# URL segment -> (kind, model, where to go afterwards, the object's own page)
-KINDS = {
-    "sessions": ("session", FeedbackSession, "feedback.index", lambda o: url_for("feedback.show", session_id=o.id)),
-    "walls": ("wall", Wall, "walls.index", lambda o: url_for("walls.show", wall_id=o.id)),
-    "canvases": ("canvas", Canvas, "canvas.index", lambda o: url_for("canvas.show", canvas_id=o.id)),
-}
-PLURALS = "sessions, walls, canvases"
 
 
 class ConfirmForm(TavlanForm):
@@ -34,19 +24,21 @@ class ConfirmForm(TavlanForm):
 
 
 def _load(plural: str, obj_id: int):
-    """The object behind the URL. :raise 404: unknown kind or id."""
-    kind, model, _index, _page = KINDS[plural]
-    obj = db.session.get(model, obj_id)
+    """The object behind the URL (its kind a registered one: the `archived` converter).
+    :raise 404: unknown id."""
+    spec = registry().by_plural(plural)
+    obj = db.session.get(spec.model, obj_id)
     if obj is None:
         abort(404)
-    return kind, obj
+    return spec, obj
 
 
-@bp.post(f"/<any({PLURALS}):plural>/<int:obj_id>/export-all.json")
+@bp.post("/<archived:plural>/<int:obj_id>/export-all.json")
 @facilitator_required
 def export_all(plural: str, obj_id: int):
     """Download everything of a session, wall or canvas as JSON, complete enough to restore; logged."""
-    kind, obj = _load(plural, obj_id)
+    spec, obj = _load(plural, obj_id)
+    kind = spec.kind
     doc = documents.export(kind, obj.id)
     audit.record(f"{kind}.export_all", f"{kind}:{obj.id}",
                  _("Exporterade allt i ”%(title)s”", title=obj.title),
@@ -56,12 +48,12 @@ def export_all(plural: str, obj_id: int):
     return download(body, JSON, documents.filename(kind, obj_id))
 
 
-@bp.route(f"/<any({PLURALS}):plural>/<int:obj_id>/erase", methods=["GET", "POST"])
+@bp.route("/<archived:plural>/<int:obj_id>/erase", methods=["GET", "POST"])
 @facilitator_required
 def erase_page(plural: str, obj_id: int):
     """Show what erasing would remove; erase when the title (or RADERA) was typed. 422 otherwise."""
-    kind, obj = _load(plural, obj_id)
-    _kind, _model, index, page = KINDS[plural]
+    spec, obj = _load(plural, obj_id)
+    kind = spec.kind
     plan = erase.plan_for(kind, obj)
     form = ConfirmForm()
     error = None
@@ -71,10 +63,10 @@ def erase_page(plural: str, obj_id: int):
         if erase.confirmed(plan, form.confirm.data):
             erase.erase(kind, obj, current_user._get_current_object())
             flash(_("”%(title)s” är raderad för alltid.", title=plan.title), "success")
-            return redirect(url_for(index), 303)
+            return redirect(url_for(spec.index), 303)
         error = _("Skriv namnet ”%(title)s” eller ordet RADERA för att bekräfta. Inget raderades.",
                   title=plan.title)
-    return render_template("erase/confirm.html", plan=plan, form=form, error=error, back=page(obj),
+    return render_template("erase/confirm.html", plan=plan, form=form, error=error, back=spec.page(obj),
                            action=url_for("archive.erase_page", plural=plural, obj_id=obj_id)), \
         422 if error else 200
 
@@ -105,6 +97,5 @@ def restore_page():
                     "ingen av dem kan längre ändra eller ta bort det de skrev.", title=result.title), "success")
             for warning in result.warnings[:20]:
                 flash(warning, "warning")
-            plural = {"session": "sessions", "wall": "walls", "canvas": "canvases"}[result.kind]
-            return redirect(KINDS[plural][3](SimpleNamespace(id=result.id)), 303)
+            return redirect(document(result.kind).page(SimpleNamespace(id=result.id)), 303)
     return render_template("erase/restore.html", errors=errors), 422 if errors else 200

@@ -39,7 +39,7 @@ def test_export_erase_restore_export_gives_the_same_document(app, request_contex
     restored = documents.restore(json.loads(json.dumps(first)), facilitator)
     second = documents.export(kind, restored.id)
     if kind == "session":
-        # A member's decision vote is never restored (board/archive/decisions.py): the round says so.
+        # A member's decision vote is never restored (board/feedback/archive.py): the round says so.
         assert restored.warnings == ["4 röster i beslutsrundor återställdes inte: en röst hör till den som lade "
                                      "den, och medlemmarna får rösta på nytt."]
         assert len(first["decision_votes"]) == 4 and second["decision_votes"] == []
