@@ -66,7 +66,7 @@ def init_extensions(app: Flask) -> None:
     from board import shared
 
     shared.init_app(app)
-    live.init_app(app)
+    live.init_app(app)  # the broker, this app's registry of channel kinds and the stream view
     _sqlite_pragmas(app)
 
 
@@ -123,10 +123,11 @@ def init_request_guards(app: Flask) -> None:
 
 
 def init_features(app: Flask) -> None:
-    """Each feature registers its blueprints, its kinds of live channel and its sections of the
-    initiative page on this app (nothing is registered by importing a module). The order is the
-    order the blueprints were always registered in; the initiative page orders its sections
-    itself (board/portfolio/service.py, INITIATIVE_SECTIONS)."""
+    """Each feature's `init_app` registers its blueprints, its kinds of live channel and its
+    sections of the initiative page on this app, so two apps in one process share none of them.
+    The order below is the order the blueprints were always registered in (the live stream view
+    comes with the broker, in init_extensions); the initiative page orders its sections itself
+    (INITIATIVE_SECTIONS in board/portfolio/service.py)."""
     from board import archive, audit, auth, canvas, feedback, gdpr, pages, portfolio, walls
 
     for feature in (auth, portfolio, feedback, walls, gdpr, canvas, audit, pages, archive):

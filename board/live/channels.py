@@ -67,7 +67,8 @@ class Channels:
 
 def channels(app: Flask) -> Channels:
     """The app's registry of channel kinds (made by live.init_app, or on first registration)."""
-    return app.extensions.setdefault(EXTENSION, Channels())
+    registry = app.extensions.get(EXTENSION)
+    return registry if registry is not None else app.extensions.setdefault(EXTENSION, Channels())
 
 
 def channel_kind(app: Flask, prefix: str, authorize: Callable[[str], None],

@@ -28,7 +28,8 @@ def now_us() -> int:
 
 
 def sse_message(event_id: int | None, html: str | None = None, event: str | None = None) -> str:
-    """Format one SSE message, one `data:` line per line of html (PITFALLS §2)."""
+    """Format one SSE message, one `data:` line per line of html: a bare line break inside a `data:`
+    line would end the field, and what follows would be lost or read as another field."""
     lines = [] if event_id is None else [f"id: {event_id}"]
     if event:
         lines.append(f"event: {event}")

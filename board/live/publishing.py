@@ -127,7 +127,7 @@ def publish_soon(channel: str, render: Callable[[], str], key: str | None = None
         publish(channel, render, key)
         return
     app = current_app._get_current_object()
-    soon: Soon = app.extensions.setdefault(SOON_EXTENSION, Soon())
+    soon = app.extensions.get(SOON_EXTENSION) or app.extensions.setdefault(SOON_EXTENSION, Soon())
     slot = (channel, key)
     with soon.lock:
         if slot in soon.due:
