@@ -28,7 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_extensions(app)
     init_url_converters(app)
     init_request_guards(app)
-    init_blueprints(app)
+    init_features(app)
     init_cli(app)
     from board import web
 
@@ -66,7 +66,7 @@ def init_extensions(app: Flask) -> None:
     from board import shared
 
     shared.init_app(app)
-    live.init_app(app)
+    live.init_app(app)  # the broker, this app's registry of channel kinds and the stream view
     _sqlite_pragmas(app)
 
 
@@ -122,29 +122,16 @@ def init_request_guards(app: Flask) -> None:
     requestlimits.init_app(app, refuse_unreadable_fields)
 
 
-def init_blueprints(app: Flask) -> None:
-    from board import archive, live
-    from board.archive import bp as archive_bp
-    from board.audit import bp as audit_bp
-    from board.auth import bp as auth_bp
-    from board.canvas import bp as canvas_bp
-    from board.feedback import bp as feedback_bp
-    from board.gdpr import bp as gdpr_bp
-    from board.pages import bp as pages_bp
-    from board.portfolio import bp as portfolio_bp
-    from board.walls import bp as walls_bp
+def init_features(app: Flask) -> None:
+    """Each feature's `init_app` registers its blueprints, its kinds of live channel and its
+    sections of the initiative page on this app, so two apps in one process share none of them.
+    The order below is the order the blueprints were always registered in (the live stream view
+    comes with the broker, in init_extensions); the initiative page orders its sections itself
+    (INITIATIVE_SECTIONS in board/portfolio/service.py)."""
+    from board import archive, audit, auth, canvas, feedback, gdpr, pages, portfolio, walls
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(portfolio_bp)
-    app.register_blueprint(feedback_bp)
-    app.register_blueprint(walls_bp)
-    app.register_blueprint(gdpr_bp)
-    app.register_blueprint(canvas_bp)
-    app.register_blueprint(live.bp)
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(pages_bp)
-    archive.init_app(app)  # every feature's archive part, which the archive blueprint's URLs name
-    app.register_blueprint(archive_bp)
+    for feature in (auth, portfolio, feedback, walls, gdpr, canvas, audit, pages, archive):
+        feature.init_app(app)
 
 
 def init_cli(app: Flask) -> None:

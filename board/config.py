@@ -49,7 +49,6 @@ def from_environment(instance_path: str) -> dict:
         "LIVE_SSE_CONFIG": _sse_config(env.get("TAVLAN_SSE_RECONNECT_MS")),
         "LIVE_HEARTBEAT_SECONDS": float(env.get("TAVLAN_LIVE_HEARTBEAT", "15")),
         "LIVE_THROTTLE_MS": float(env.get("TAVLAN_LIVE_THROTTLE_MS", "100")),
-        "TEST_HOOKS": env.get("TAVLAN_TEST_HOOKS") == "1",
         # Operations (board/observability.py, board/backup.py; docs/deployment.md)
         "LOG_FORMAT": (env.get("TAVLAN_LOG_FORMAT") or env.get("LOG_FORMAT") or "text").lower(),
         "METRICS_ENABLED": env.get("TAVLAN_METRICS", "0") == "1",
@@ -128,7 +127,7 @@ DEFAULTS = {
     "LOGIN_LOCKOUT": 15 * 60,
     "LOGIN_SLOW_SECONDS": 1.0,
     "LOGIN_MAX_DELAY": 5.0,
-    # Live updates (board/live.py)
+    # Live updates (board/live/)
     "LIVE_RING_SIZE": 256,
     # A stream may wait this long after an event to send a burst in one write. Bursts are already
     # throttled where they are published (live.publish_soon), so by default it sends at once.

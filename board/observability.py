@@ -206,7 +206,7 @@ _metrics: Metrics | None = None
 
 
 def event_published(channel: str) -> None:
-    """Count a published live event (board/live.py calls it); nothing when metrics are off."""
+    """Count a published live event (board/live/publishing.py calls it); nothing when metrics are off."""
     metrics = current_app.extensions.get("tavlan_metrics")
     if metrics is not None:
         metrics.published.labels(channel.partition(":")[0]).inc()

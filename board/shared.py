@@ -9,7 +9,7 @@ write into everyone's screen: a `Host: evil.example` header on a phone's join re
 - its address is the public one, `TAVLAN_BASE_URL` (never the Host or X-Forwarded-Host a client sent);
 - it carries no cookie, no login and no CSRF token: `current_user` is anonymous, the Flask
   session is empty, `g` is empty (the triggering request's `g` is put back afterwards);
-- its language is the channel's, forced by the caller (board/live.py renders once per language).
+- its language is the channel's, forced by the caller (board/live/publishing.py renders once per language).
 
 Absolute links (the join link and its QR code, exports) are built from the same setting with
 `public_url`, in shared fragments and per-viewer pages alike. What is personal to a viewer comes

@@ -1,7 +1,7 @@
 """Export everything and erase for good, per session, wall and canvas (documents.py, erase.py);
 `flask --app wsgi restore FILE` recreates an object from an export (board/cli.py). What each kind
 of object holds comes from its feature's archive.py (specs.py), never from here."""
-from flask import Blueprint
+from flask import Blueprint, Flask
 from werkzeug.routing import AnyConverter
 
 bp = Blueprint("archive", __name__)
@@ -26,19 +26,10 @@ def _kinds_in_urls(state) -> None:
     state.app.url_map.converters["archived"] = Archived
 
 
-def init_app(app) -> None:
-    """Register every feature's archive part (export, restore, erase, retention)."""
-    # --- Until each feature's own init_app registers its part: one call per feature here. ------
-    from board.auth import archive as auth_archive
-    from board.canvas import archive as canvas_archive
-    from board.feedback import archive as feedback_archive
-    from board.portfolio import archive as portfolio_archive
-    from board.walls import archive as walls_archive
-
-    # Retention handles sessions before walls, in this order.
-    for feature in (feedback_archive, walls_archive, canvas_archive, portfolio_archive, auth_archive):
-        feature.init_archive(app)
-    # --- end ------------------------------------------------------------------------------------
-
-
 from board.archive import views  # noqa: E402,F401  (registers the routes on bp)
+
+
+def init_app(app: Flask) -> None:
+    """Export, restore and erase of what the features registered (each feature's init_app
+    registers its archive part first: the blueprint's URLs name their kinds)."""
+    app.register_blueprint(bp)

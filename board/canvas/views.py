@@ -43,10 +43,6 @@ def _authorize_stream(key: str) -> None:
     load_canvas(parse_id(key))
 
 
-live.channel_kind("canvas", _authorize_stream,
-                  lambda key: service.render_live_region(service.get_canvas_or_404(parse_id(key))))
-
-
 def _hx() -> bool:
     return bool(htmx)
 

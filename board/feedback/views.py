@@ -54,11 +54,8 @@ bp.add_app_template_global(results.qa_questions, "qa_questions")
 # A canvas item on the phones: rendered by the canvas feature, read-only and live.
 bp.add_app_template_global(canvases.render_canvas_readonly, "canvas_view")
 
-portfolio.register_initiative_section(service.render_initiative_feedback)
 walls.register_poster_check(service.may_post_on_wall)
 canvases.register_viewer_check(service.may_follow_canvas)
-live.channel_kind("join", _authorize_join, lambda key: service.render_participant_item(_session_from_key(key)))
-live.channel_kind("present", _authorize_present, lambda key: service.render_stage(_session_from_key(key)))
 
 
 # --- facilitator: preparing ------------------------------------------------------------------

@@ -2,8 +2,9 @@
 import re
 import unicodedata
 from collections import Counter
+from typing import Callable
 
-from flask import abort, render_template
+from flask import Flask, abort, current_app, render_template
 from markupsafe import Markup
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
@@ -22,18 +23,33 @@ from board.portfolio.models import (
 )
 
 
-# Features add sections to the initiative page (feedback results, later the wall) without the
-# portfolio importing them: each is a function initiative -> HTML ("" when it has nothing).
-_initiative_sections: list = []
+# Features add sections to the initiative page without the portfolio importing them: each is a
+# function initiative -> HTML ("" when it has nothing), registered per app by the feature's
+# init_app under one of these names. The page shows them in this order, whatever order the
+# features were set up in.
+INITIATIVE_SECTIONS = (
+    "wall-actions",  # the open actions from the initiative's wall (walls)
+    "wall",  # the link to the initiative's wall (walls)
+    "feedback",  # "Från sessioner": what sessions said about it (feedback)
+)
+SECTIONS_EXTENSION = "portfolio.initiative_sections"
 
 
-def register_initiative_section(render) -> None:
-    _initiative_sections.append(render)
+def register_initiative_section(app: Flask, name: str, render: Callable[[Initiative], str]) -> None:
+    """Add the section `name` (one of INITIATIVE_SECTIONS) to `app`'s initiative pages."""
+    if name not in INITIATIVE_SECTIONS:
+        raise ValueError(f"unknown initiative section {name!r}: place it in INITIATIVE_SECTIONS")
+    sections = app.extensions.setdefault(SECTIONS_EXTENSION, {})
+    if name in sections:
+        raise ValueError(f"the initiative section {name!r} is registered twice")
+    sections[name] = render
 
 
 def initiative_sections(initiative) -> list[Markup]:
-    """The extra sections features contribute to an initiative's page, in registration order."""
-    return [Markup(html) for render in _initiative_sections if (html := render(initiative))]
+    """The extra sections the current app's features contribute to an initiative's page, in page order."""
+    sections = current_app.extensions.get(SECTIONS_EXTENSION, {})
+    return [Markup(html) for name in INITIATIVE_SECTIONS
+            if name in sections and (html := sections[name](initiative))]
 
 
 class PortfolioError(ValueError):

@@ -23,9 +23,6 @@ def _snapshot_initiative_channel(key: str) -> str:
     return service.render_initiative(service.get_initiative_or_404(key))
 
 
-live.channel_kind("initiative", _authorize_initiative_channel, _snapshot_initiative_channel)
-
-
 @bp.get("/")
 def home():
     """The start page: what Tavlan is and how to log in; members go straight to the portfolio."""

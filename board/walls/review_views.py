@@ -26,9 +26,6 @@ from board.walls.models import STATUSES, Note
 from board.inputs import parse_ids
 from board.web import render_page_or_fragment
 
-portfolio.register_initiative_section(review.render_initiative_actions)
-
-
 def load_for_review(wall_id: int):
     """The wall, if the viewer may review it.
     :raise 404: no such wall. :raise 401: not logged in. :raise 403: not in the arbetsgrupp."""

@@ -70,8 +70,6 @@ def _authorize_stream(key: str) -> None:
 
 
 bp.add_app_template_filter(lambda note: int(service.editable_until(note).timestamp()), "editable_until")
-live.channel_kind("wall", _authorize_stream, lambda key: service.render_board(service.get_wall_or_404(parse_id(key))))
-portfolio.register_initiative_section(service.render_initiative_section)
 
 
 def _author() -> dict:

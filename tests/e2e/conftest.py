@@ -22,7 +22,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("e2e"), TAVLAN_SSE_RECONNECT_MS="200", TAVLAN_TEST_HOOKS="1",
+    with running_server(tmp_path_factory.mktemp("e2e"), "tests.e2e.cut:app", TAVLAN_SSE_RECONNECT_MS="200",
                         TAVLAN_LIVE_HEARTBEAT="1") as url:
         yield url
 

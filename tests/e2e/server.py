@@ -30,8 +30,9 @@ def flask(env: dict, *args: str, stdin: str | None = None) -> str:
 
 
 @contextlib.contextmanager
-def running_server(home: Path, **extra_env: str):
-    """Yield the base URL of a seeded Tavlan with a facilitator and a member (see FACILITATOR, MEMBER)."""
+def running_server(home: Path, wsgi_app: str = "wsgi:app", **extra_env: str):
+    """Yield the base URL of a seeded Tavlan with a facilitator and a member (see FACILITATOR, MEMBER),
+    served by gunicorn from `wsgi_app` (tests/e2e/cut.py adds a way to end live streams)."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{home}/tavlan.db", "TAVLAN_INSTANCE": str(home),
            "SECRET_KEY": "e2e-secret",
@@ -49,7 +50,7 @@ def running_server(home: Path, **extra_env: str):
         server = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "python:board.serving", "-k", "gevent", "-w", "1", "--graceful-timeout", "1",
              "--no-control-socket",
-             "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+             "-b", f"127.0.0.1:{port}", wsgi_app], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(150):

@@ -1,6 +1,6 @@
 """GET /live/<channel> over a real HTTP server: what a browser's hx-sse connection receives.
 
-The app here is a bare Flask app with only the live blueprint and a "demo" channel kind, so these
+The app here is a bare Flask app with only live updates and its own "demo" channel kind, so these
 tests do not depend on the rest of Tavlan.
 """
 import http.client
@@ -71,17 +71,9 @@ def make_app(tmp_path, **config) -> Flask:
         TESTING=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}",
         LIVE_RING_SIZE=RING, LIVE_HEARTBEAT_SECONDS=HEARTBEAT, LIVE_COALESCE_MS=100, **config)
     db.init_app(app)
-    live.init_app(app)
-    app.register_blueprint(live.bp)
-    live.channel_kind("demo", authorize, snapshot)
+    live.init_app(app)  # the broker, this app's registry of channel kinds, and the stream view
+    live.channel_kind(app, "demo", authorize, snapshot)
     return app
-
-
-@pytest.fixture(autouse=True)
-def demo_kind_removed_after():
-    """The channel registry is process-wide: the "demo" kind these tests add must not outlive them."""
-    yield
-    live._kinds.pop("demo", None)
 
 
 @pytest.fixture
@@ -355,7 +347,7 @@ def test_a_following_stream_shows_nothing_for_a_pending_marker_and_then_the_rend
 
 
 def test_a_following_stream_re_renders_when_a_pending_render_never_comes(server, connect, monkeypatch):
-    monkeypatch.setattr(live, "PENDING_SECONDS", 0.5)
+    monkeypatch.setattr(live.stream, "PENDING_SECONDS", 0.5)
     stream = connect()
     stream.message()
     started = time.monotonic()
