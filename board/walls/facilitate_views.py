@@ -6,39 +6,40 @@ from flask_login import current_user
 
 from board.auth.forms import EmptyForm
 from board.auth.permissions import login_required
+from board.extensions import htmx
 from board.walls import bp, service
 from board.walls.forms import PositionForm, SectionForm, VoteForm
-from board.walls.views import _back, _button, _hx, _page, _section, load_wall
+from board.walls.views import back_to_wall, load_for_button, load_wall, section_or_404, wall_page
 
 
 @bp.post("/walls/<int:wall_id>/modes")
 def modes(wall_id: int):
     """Switch brainstorm modes: notes hidden until revealed, authors hidden, locked."""
-    wall = _button(wall_id, need="manage")
+    wall = load_for_button(wall_id, need="manage")
     mode, value = request.form.get("mode"), request.form.get("value") == "1"
     if mode not in ("notes_hidden", "authors_hidden", "locked"):
         abort(400)
     service.set_modes(wall, **{mode: value})
-    return _back(wall, "#facilitate")
+    return back_to_wall(wall, "#facilitate")
 
 
 @bp.post("/walls/<int:wall_id>/reveal")
 def reveal(wall_id: int):
     """Show every note waiting to be revealed."""
-    wall = _button(wall_id, need="manage")
+    wall = load_for_button(wall_id, need="manage")
     service.reveal_notes(wall)
-    return _back(wall, "#facilitate")
+    return back_to_wall(wall, "#facilitate")
 
 
 @bp.post("/walls/<int:wall_id>/code")
 def code(wall_id: int):
     """Open the wall with its own join code, or close it."""
-    wall = _button(wall_id, need="manage")
+    wall = load_for_button(wall_id, need="manage")
     if request.form.get("open") == "1":
         service.open_with_code(wall)
     else:
         service.close_code(wall)
-    return _back(wall, "#facilitate")
+    return back_to_wall(wall, "#facilitate")
 
 
 @bp.post("/walls/<int:wall_id>/sections")
@@ -49,22 +50,22 @@ def section_add(wall_id: int):
     if form.validate_on_submit():
         try:
             service.add_section(wall, form.title.data)
-            return _back(wall, "#facilitate")
+            return back_to_wall(wall, "#facilitate")
         except service.WallError as problem:
             form.title.errors = [str(problem)]
-    return _page(wall, status=422, section_form=form)
+    return wall_page(wall, status=422, section_form=form)
 
 
 @bp.post("/walls/<int:wall_id>/sections/<int:section_id>")
 def section_change(wall_id: int, section_id: int):
     """Rename, move or remove a section."""
     wall = load_wall(wall_id, need="manage")
-    section = _section(wall, section_id)
+    section = section_or_404(wall, section_id)
     action = request.form.get("action")
     if action == "rename":
         form = SectionForm()
         if not form.validate_on_submit():
-            return _page(wall, status=422, rename_form=form, rename_section=section.id)
+            return wall_page(wall, status=422, rename_form=form, rename_section=section.id)
         service.rename_section(section, form.title.data)
     else:
         if not EmptyForm().validate_on_submit():
@@ -75,7 +76,7 @@ def section_change(wall_id: int, section_id: int):
             service.remove_section(section)
         else:
             abort(400)
-    return _back(wall, "#facilitate")
+    return back_to_wall(wall, "#facilitate")
 
 
 @bp.post("/walls/<int:wall_id>/vote")
@@ -86,15 +87,15 @@ def vote(wall_id: int):
         if not EmptyForm().validate_on_submit():
             abort(400)
         service.close_vote(wall)
-        return _back(wall, "#facilitate")
+        return back_to_wall(wall, "#facilitate")
     form = VoteForm()
     if form.validate_on_submit():
         try:
             service.open_vote(wall, form.dots.data, form.max_per_note.data, current_user)
-            return _back(wall, "#facilitate")
+            return back_to_wall(wall, "#facilitate")
         except service.WallError as problem:
             form.max_per_note.errors = [str(problem)]
-    return _page(wall, status=422, vote_form=form)
+    return wall_page(wall, status=422, vote_form=form)
 
 
 @bp.route("/walls/<int:wall_id>/sections/<int:section_id>/position", methods=["GET", "POST"])
@@ -102,7 +103,7 @@ def vote(wall_id: int):
 def position(wall_id: int, section_id: int):
     """Write or change the party's position on a section (a member of that organisation)."""
     wall = load_wall(wall_id)
-    section = _section(wall, section_id)
+    section = section_or_404(wall, section_id)
     if not wall.has_positions or current_user.organisation_id is None:
         abort(403)
     existing = service.own_position(section, current_user)
@@ -114,10 +115,10 @@ def position(wall_id: int, section_id: int):
         except service.WallError as problem:
             form.text.errors = [str(problem)]
         else:
-            if _hx():
+            if htmx:
                 return render_template("walls/_position_slot.html", wall=wall, section=section)
-            return _back(wall, f"#section-{section.id}")
+            return back_to_wall(wall, f"#section-{section.id}")
     status = 422 if request.method == "POST" else 200
-    template = "walls/_position_form.html" if _hx() else "walls/position.html"
+    template = "walls/_position_form.html" if htmx else "walls/position.html"
     return render_template(template, wall=wall, section=section, form=form,
                            organisation=current_user.organisation), status

@@ -6,15 +6,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from board import participants
+from board.extensions import htmx
 from board.ratelimit import limited
 from board.walls import bp, service
 from board.walls.forms import HideForm, NoteForm, TextForm
-from board.walls.views import _author, _back, _button, _hx, _me, _note, _page, _section, _state, load_wall
+from board.walls.views import (back_to_wall, load_for_button, load_wall, note_or_404, section_or_404, signature,
+                               state_for, status_line, wall_page)
 
 
 def _compose(wall, section, token, status=200, form=None, message=None):
     """The compose box of one section, for the viewer who just used it, and their status line."""
-    state = _state(wall, token)  # the message is told once, beside the form
+    state = state_for(wall, token)  # the message is told once, beside the form
     body = render_template("walls/_compose_response.html", wall=wall, section=section, form=form,
                            state=state, csrf=None, message=message)
     return participants.with_cookie(make_response(body, status), token)
@@ -27,11 +29,11 @@ def post(wall_id: int):
     wall = load_wall(wall_id)
     form = NoteForm()
     section_id = request.form.get("section", type=int)
-    section = _section(wall, section_id) if section_id else None
+    section = section_or_404(wall, section_id) if section_id else None
     token, fresh = participants.browser_token()
     error = None
     if form.validate_on_submit():
-        author = _author()
+        author = signature()
         try:
             note = service.post_note(wall, form.text.data, section=section, author_name=author["name"],
                                      author_org=author["org"], colour=form.colour.data, token=token,
@@ -41,24 +43,25 @@ def post(wall_id: int):
         else:
             message = _("Din lapp sitter uppe.") if note.revealed else \
                 _("Din lapp är sparad. Den visas för alla när facilitatorn visar lapparna.")
-            if _hx():
+            if htmx:
                 return _compose(wall, section, fresh or token, message=message)
-            return participants.with_cookie(_back(wall, f"#note-{note.id}"), fresh)
+            return participants.with_cookie(back_to_wall(wall, f"#note-{note.id}"), fresh)
     if error:
         form.text.errors = [*form.text.errors, error]
-    if _hx():
+    if htmx:
         response = _compose(wall, section, token, status=422, form=form)
         return participants.with_cookie(response, fresh)
     shown_in = section.id if section else (wall.sections[-1].id if wall.sections else None)
-    return participants.with_cookie(_page(wall, token, status=422, failed_form=form, failed_section=shown_in), fresh)
+    page = wall_page(wall, token, status=422, failed_form=form, failed_section=shown_in)
+    return participants.with_cookie(page, fresh)
 
 
 @bp.get("/walls/<int:wall_id>/notes/<int:note_id>")
 def note(wall_id: int, note_id: int):
     """One note as the board shows it (an edit that was cancelled goes back to this)."""
     wall = load_wall(wall_id)
-    note = _note(wall, note_id)
-    return render_template("walls/_note.html", **service.note_context(wall, note), state=_state(wall), csrf=None)
+    note = note_or_404(wall, note_id)
+    return render_template("walls/_note.html", **service.note_context(wall, note), state=state_for(wall), csrf=None)
 
 
 @bp.route("/walls/<int:wall_id>/notes/<int:note_id>/reply", methods=["GET", "POST"])
@@ -66,7 +69,7 @@ def note(wall_id: int, note_id: int):
 def reply(wall_id: int, note_id: int):
     """Reply under a note (one level)."""
     wall = load_wall(wall_id)
-    note = _note(wall, note_id)
+    note = note_or_404(wall, note_id)
     form = TextForm()
     if request.method == "GET":
         return render_template("walls/_reply_form.html", wall=wall, note=note, form=TextForm(formdata=None),
@@ -74,17 +77,17 @@ def reply(wall_id: int, note_id: int):
     token, fresh = participants.browser_token()
     status, message = 422, None
     if form.validate_on_submit():
-        author = _author()
+        author = signature()
         try:
             service.post_note(wall, form.text.data, parent=note, author_name=author["name"],
                               author_org=author["org"], token=token, user=current_user)
             status, message, form = 200, _("Ditt svar är publicerat."), TextForm(formdata=None)
         except service.WallError as problem:
             form.text.errors = [str(problem)]
-    if not _hx():
+    if not htmx:
         if status == 200:
-            return participants.with_cookie(_back(wall, f"#note-{note.id}"), fresh)
-        return participants.with_cookie(_page(wall, token, status=422), fresh)
+            return participants.with_cookie(back_to_wall(wall, f"#note-{note.id}"), fresh)
+        return participants.with_cookie(wall_page(wall, token, status=422), fresh)
     body = render_template("walls/_reply_form.html", wall=wall, note=note, form=form, open=status != 200,
                            message=message)
     return participants.with_cookie(make_response(body, status), fresh)
@@ -94,7 +97,7 @@ def reply(wall_id: int, note_id: int):
 def edit(wall_id: int, note_id: int):
     """The author changes their note within ten minutes."""
     wall = load_wall(wall_id)
-    note = _note(wall, note_id)
+    note = note_or_404(wall, note_id)
     token = participants.current_token()
     if not service.is_author(note, current_user, token):
         abort(403)
@@ -105,12 +108,12 @@ def edit(wall_id: int, note_id: int):
         except service.WallError as problem:
             form.text.errors = [str(problem)]
         else:
-            if not _hx():
-                return _back(wall, f"#note-{note.id}")
-            return render_template("walls/_note.html", **service.note_context(wall, note), state=_state(wall),
+            if not htmx:
+                return back_to_wall(wall, f"#note-{note.id}")
+            return render_template("walls/_note.html", **service.note_context(wall, note), state=state_for(wall),
                                    csrf=None)
     status = 422 if request.method == "POST" else 200
-    if not _hx():
+    if not htmx:
         return render_template("walls/edit.html", wall=wall, note=note, form=form), status
     return render_template("walls/_edit_form.html", wall=wall, note=note, form=form), status
 
@@ -118,43 +121,43 @@ def edit(wall_id: int, note_id: int):
 @bp.post("/walls/<int:wall_id>/notes/<int:note_id>/delete")
 def delete(wall_id: int, note_id: int):
     """Delete a note: the author within ten minutes, a facilitator at any time."""
-    wall = _button(wall_id)
-    note = _note(wall, note_id)
+    wall = load_for_button(wall_id)
+    note = note_or_404(wall, note_id)
     token = participants.current_token()
     try:
         service.delete_note(note, token=token, user=current_user)
     except service.WallError as problem:
-        if _hx():
-            return _me(wall, None, str(problem), error=True, status=403)
+        if htmx:
+            return status_line(wall, None, str(problem), error=True, status=403)
         abort(403)
-    if _hx():
-        return _me(wall, None, _("Lappen är borttagen."))
-    return _back(wall)
+    if htmx:
+        return status_line(wall, None, _("Lappen är borttagen."))
+    return back_to_wall(wall)
 
 
 @bp.post("/walls/<int:wall_id>/notes/<int:note_id>/react")
 @limited("react")
 def react(wall_id: int, note_id: int):
     """Add or take back a reaction (one of each kind per person)."""
-    wall = _button(wall_id)
-    note = _note(wall, note_id)
+    wall = load_for_button(wall_id)
+    note = note_or_404(wall, note_id)
     token, fresh = participants.browser_token()
     try:
         service.toggle_reaction(note, request.form.get("kind", ""), token=token, user=current_user)
     except service.WallError as problem:
-        return _me(wall, fresh or token, str(problem), error=True, status=422) if _hx() else abort(422)
-    if _hx():
-        response = _me(wall, token)
+        return status_line(wall, fresh or token, str(problem), error=True, status=422) if htmx else abort(422)
+    if htmx:
+        response = status_line(wall, token)
         return participants.with_cookie(response, fresh)
-    return participants.with_cookie(_back(wall, f"#note-{note.id}"), fresh)
+    return participants.with_cookie(back_to_wall(wall, f"#note-{note.id}"), fresh)
 
 
 @bp.post("/walls/<int:wall_id>/notes/<int:note_id>/dots")
 @limited("react")
 def dots(wall_id: int, note_id: int):
     """Put one of your dots on a note, or take one back."""
-    wall = _button(wall_id)
-    note = _note(wall, note_id)
+    wall = load_for_button(wall_id)
+    note = note_or_404(wall, note_id)
     token, fresh = participants.browser_token()
     try:
         if request.form.get("action") == "remove":
@@ -162,21 +165,21 @@ def dots(wall_id: int, note_id: int):
         else:
             service.add_dot(note, token=token, user=current_user)
     except service.WallError as problem:
-        if _hx():
-            return participants.with_cookie(_me(wall, token, str(problem), error=True, status=422), fresh)
+        if htmx:
+            return participants.with_cookie(status_line(wall, token, str(problem), error=True, status=422), fresh)
         abort(422)
-    if _hx():
-        return participants.with_cookie(_me(wall, token), fresh)
-    return participants.with_cookie(_back(wall, f"#note-{note.id}"), fresh)
+    if htmx:
+        return participants.with_cookie(status_line(wall, token), fresh)
+    return participants.with_cookie(back_to_wall(wall, f"#note-{note.id}"), fresh)
 
 
 @bp.post("/walls/<int:wall_id>/notes/<int:note_id>/hide")
 def hide(wall_id: int, note_id: int):
     """A facilitator hides a note from the wall (kept, with who and why)."""
     wall = load_wall(wall_id, need="manage")
-    note = _note(wall, note_id)
+    note = note_or_404(wall, note_id)
     form = HideForm()
     if not form.validate_on_submit():
         abort(422)
     service.hide_note(note, current_user, form.reason.data or "")
-    return _me(wall, None, _("Lappen är dold.")) if _hx() else _back(wall)
+    return status_line(wall, None, _("Lappen är dold.")) if htmx else back_to_wall(wall)

@@ -227,7 +227,8 @@ def people(wall: Wall) -> list[User]:
     """Who can own an action: the initiative's arbetsgrupp and the facilitators (active ones)."""
     who = User.role == "facilitator"
     if wall.initiative_id:
-        who = or_(who, User.id.in_(select(arbetsgrupp.c.user_id).where(arbetsgrupp.c.initiative_id == wall.initiative_id)))
+        group = select(arbetsgrupp.c.user_id).where(arbetsgrupp.c.initiative_id == wall.initiative_id)
+        who = or_(who, User.id.in_(group))
     return db.session.scalars(select(User).where(User.active.is_(True), who).order_by(User.name, User.email)).all()
 
 

@@ -67,7 +67,8 @@ def _context(wall, filters, **extra) -> dict:
     context = dict(
         wall=wall, filters=filters, notes=notes, replies=review_queries.replies_of(notes),
         reactions=review_queries.reaction_counts(notes), logs=review_queries.logs_for(notes), clusters=clusters,
-        members=members, actions=review_queries.actions(wall), tags=review_queries.tags(wall), sources=review_queries.sources(wall),
+        members=members, actions=review_queries.actions(wall), tags=review_queries.tags(wall),
+        sources=review_queries.sources(wall),
         people=review_queries.people(wall), statuses=STATUSES, status_label=review_queries.status_label,
         sections={s.id: s.title for s in wall.sections}, can_delete=review.can_delete(current_user),
         users=review_queries.users_of(notes), back=urlencode(filters.args()),
@@ -114,7 +115,8 @@ def review_status(wall_id: int, note_id: int):
     if not _checked(form):
         return _respond(wall, filters, errors={f"status-{note.id}": form.status.errors[0]})
     review.set_status(note, form.status.data, current_user)
-    return _respond(wall, filters, message=_("Status sparad: %(status)s.", status=review_queries.status_label(note.status)),
+    status = review_queries.status_label(note.status)
+    return _respond(wall, filters, message=_("Status sparad: %(status)s.", status=status),
                     anchor=f"#review-note-{note.id}")
 
 

@@ -15,7 +15,7 @@ from flask_wtf.csrf import generate_csrf
 from board import live, participants
 from board.shared import public_url
 from board.auth.forms import EmptyForm
-from board.auth.permissions import facilitator_required, login_required, require_login
+from board.auth.permissions import login_required, require_login
 from board.extensions import db, htmx
 from board.portfolio import service as portfolio
 from board.walls import bp, live as wall_live, service
@@ -47,7 +47,7 @@ def _refuse_old_code(wall):
     message = _("Koden du gick in med gäller inte längre. Skriv in den nya koden från facilitatorn för "
                 "att skriva, reagera eller svara på väggen.") if wall.code else \
         _("Koden du gick in med gäller inte längre, så du kan inte skriva, reagera eller svara på väggen.")
-    template = "errors/_message.html" if _hx() else "errors/page.html"
+    template = "errors/_message.html" if htmx else "errors/page.html"
     abort(make_response(render_template(template, status=403, title=title, message=message), 403))
 
 
@@ -84,7 +84,7 @@ live.channel_kind("wall", _authorize_stream, wall_live.render_snapshot)
 portfolio.register_initiative_section(service.render_initiative_section)
 
 
-def _author() -> dict:
+def signature() -> dict:
     """The name and organisation this viewer signs notes with (members: their own, by default)."""
     saved = session.get("wall_author")
     if saved is not None:
@@ -95,11 +95,11 @@ def _author() -> dict:
     return {"name": "", "org": ""}
 
 
-def _state(wall, token=None, message=None, error=False) -> dict:
+def state_for(wall, token=None, message=None, error=False) -> dict:
     return service.viewer_state(wall, current_user, token or participants.current_token(), message, error)
 
 
-def _note(wall, note_id: int):
+def note_or_404(wall, note_id: int):
     """A note this viewer may read (a note waiting to be revealed: its author and the managers)."""
     note = service.readable_note(wall, note_id, current_user, participants.current_token())
     if note is None:
@@ -107,31 +107,27 @@ def _note(wall, note_id: int):
     return note
 
 
-def _section(wall, section_id: int):
+def section_or_404(wall, section_id: int):
     section = service.section_of(wall, section_id)
     if section is None:
         abort(404)
     return section
 
 
-def _hx() -> bool:
-    return bool(htmx)
-
-
-def _button(wall_id: int, need: str = "take_part"):
+def load_for_button(wall_id: int, need: str = "take_part"):
     """A button-only POST: check CSRF, then load the wall."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     return load_wall(wall_id, need)
 
 
-def _back(wall, anchor: str = ""):
+def back_to_wall(wall, anchor: str = ""):
     return redirect(url_for("walls.show", wall_id=wall.id) + anchor, 303)
 
 
-def _me(wall, token, message=None, error=False, status=200):
+def status_line(wall, token, message=None, error=False, status=200):
     """The viewer's status line (their dots, what just happened) for #wall-me."""
-    body = render_template("walls/_me.html", state=_state(wall, token, message, error))
+    body = render_template("walls/_me.html", state=state_for(wall, token, message, error))
     return participants.with_cookie(make_response(body, status), token)
 
 
@@ -147,7 +143,7 @@ def index():
             abort(403)
         if form.validate_on_submit():
             wall = service.create_wall(form.title.data, user=current_user)
-            return _back(wall)
+            return back_to_wall(wall)
     walls = db.session.scalars(service.walls_query()).all()
     with_wall = {w.initiative_id for w in walls}
     initiatives = [i for i in db.session.scalars(portfolio.initiatives_query()) if i.id not in with_wall]
@@ -163,11 +159,11 @@ def for_initiative(key: str):
     if request.method == "POST":
         if not EmptyForm().validate_on_submit():
             abort(400)
-        return _back(service.wall_for_initiative(initiative, current_user))
+        return back_to_wall(service.wall_for_initiative(initiative, current_user))
     wall = service.initiative_wall(initiative)
     if wall is None:
         return render_template("walls/initiative_wall.html", initiative=initiative)
-    return _back(wall)
+    return back_to_wall(wall)
 
 
 @bp.get("/w/<code>")
@@ -182,15 +178,15 @@ def enter(code: str):
     session[GRANT_CODES] = {str(g): code for g, code in session.get(GRANT_CODES, {}).items() if int(g) in grants} \
         | {str(wall.id): wall.code}
     token, fresh = participants.browser_token()
-    return participants.with_cookie(_back(wall), fresh)
+    return participants.with_cookie(back_to_wall(wall), fresh)
 
 
-def _page(wall, token=None, status=200, **extra):
+def wall_page(wall, token=None, status=200, **extra):
     since = live.latest_id()
     board = service.board_context(wall)
-    author = _author()
+    author = signature()
     author_form = AuthorForm(formdata=None, name=author["name"], organisation=author["org"])
-    context = dict(board, live_since=since, state=_state(wall, token), csrf=generate_csrf(),
+    context = dict(board, live_since=since, state=state_for(wall, token), csrf=generate_csrf(),
                    manage=service.can_manage(wall, current_user), author_form=author_form,
                    author_label=", ".join(filter(None, [author["name"], service.org_label(author["org"])])),
                    section_form=SectionForm(formdata=None), vote_form=VoteForm(formdata=None),
@@ -205,7 +201,7 @@ def _page(wall, token=None, status=200, **extra):
 def show(wall_id: int):
     """The wall: sections as columns, notes with reactions and replies, live for everyone."""
     wall = load_wall(wall_id)
-    return _page(wall)
+    return wall_page(wall)
 
 
 @bp.post("/walls/<int:wall_id>/author")
@@ -214,6 +210,6 @@ def author(wall_id: int):
     wall = load_wall(wall_id)
     form = AuthorForm()
     if not form.validate_on_submit():
-        return _page(wall, status=422, author_form=form)
+        return wall_page(wall, status=422, author_form=form)
     session["wall_author"] = {"name": form.name.data or "", "org": form.organisation.data or ""}
-    return _back(wall)
+    return back_to_wall(wall)
