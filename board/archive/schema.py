@@ -2,7 +2,7 @@
 "Input validation"): its size, its format and version, and how many rows of each table.
 
 The bounds are generous multiples of the largest real object: a session of 300 people answering
-50 questions has 15,000 answers; a wall has at most 12 sections (walls/service.py) and a workshop
+50 questions has 15,000 answers; a wall has at most 12 sections (walls/rules.py) and a workshop
 wall a few thousand notes. A file beyond them is no export of Tavlan, and is refused before a
 single row is read, instead of holding the worker while it is written.
 """

@@ -72,7 +72,7 @@ def _render_board_live(wall_id: int) -> str:
 
 
 def render_note_event(wall_id: int, note_id: int) -> str:
-    """The live update for one top-level note, as it is now: `<hx-partial>` blocks (in
+    """The live update for one top-level note, as it is now: htmx partial blocks (the template
     walls/_note_event.html) that put it in place (morphed if the page has it, appended to its
     section's list if not, so that an event applied twice, or after a snapshot that already holds
     the note, never shows it twice), or take it away when it is gone or waiting to be revealed,

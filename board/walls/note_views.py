@@ -135,42 +135,37 @@ def delete(wall_id: int, note_id: int):
     return back_to_wall(wall)
 
 
-@bp.post("/walls/<int:wall_id>/notes/<int:note_id>/react")
-@limited("react")
-def react(wall_id: int, note_id: int):
-    """Add or take back a reaction (one of each kind per person)."""
+def _tap(wall_id: int, note_id: int, change):
+    """A button on a note that counts this person (a reaction, a dot): `change(note, token)`, then
+    the viewer's status line (htmx) or the wall at the note; a refused change is a 422."""
     wall = load_for_button(wall_id)
     note = note_or_404(wall, note_id)
     token, fresh = participants.browser_token()
     try:
-        service.toggle_reaction(note, request.form.get("kind", ""), token=token, user=current_user)
+        change(note, token)
     except service.WallError as problem:
-        return status_line(wall, fresh or token, str(problem), error=True, status=422) if htmx else abort(422)
+        if not htmx:
+            abort(422)
+        return participants.with_cookie(status_line(wall, token, str(problem), error=True, status=422), fresh)
     if htmx:
-        response = status_line(wall, token)
-        return participants.with_cookie(response, fresh)
+        return participants.with_cookie(status_line(wall, token), fresh)
     return participants.with_cookie(back_to_wall(wall, f"#note-{note.id}"), fresh)
+
+
+@bp.post("/walls/<int:wall_id>/notes/<int:note_id>/react")
+@limited("react")
+def react(wall_id: int, note_id: int):
+    """Add or take back a reaction (one of each kind per person)."""
+    return _tap(wall_id, note_id, lambda note, token: service.toggle_reaction(
+        note, request.form.get("kind", ""), token=token, user=current_user))
 
 
 @bp.post("/walls/<int:wall_id>/notes/<int:note_id>/dots")
 @limited("react")
 def dots(wall_id: int, note_id: int):
     """Put one of your dots on a note, or take one back."""
-    wall = load_for_button(wall_id)
-    note = note_or_404(wall, note_id)
-    token, fresh = participants.browser_token()
-    try:
-        if request.form.get("action") == "remove":
-            service.remove_dot(note, token=token, user=current_user)
-        else:
-            service.add_dot(note, token=token, user=current_user)
-    except service.WallError as problem:
-        if htmx:
-            return participants.with_cookie(status_line(wall, token, str(problem), error=True, status=422), fresh)
-        abort(422)
-    if htmx:
-        return participants.with_cookie(status_line(wall, token), fresh)
-    return participants.with_cookie(back_to_wall(wall, f"#note-{note.id}"), fresh)
+    change = service.remove_dot if request.form.get("action") == "remove" else service.add_dot
+    return _tap(wall_id, note_id, lambda note, token: change(note, token=token, user=current_user))
 
 
 @bp.post("/walls/<int:wall_id>/notes/<int:note_id>/hide")
