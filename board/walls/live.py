@@ -15,6 +15,7 @@ from flask import render_template
 
 from board import live
 from board.extensions import db
+from board.inputs import parse_id
 from board.walls import queries, visibility
 from board.walls.models import Note, Wall
 
@@ -33,7 +34,7 @@ def render_board(wall: Wall) -> str:
 
 def render_snapshot(key: str) -> str:
     """The whole live region of `wall:<key>`, for a stream that (re)starts."""
-    return render_board(_wall(int(key)))
+    return render_board(_wall(parse_id(key) or 0))
 
 
 def publish(wall: Wall) -> None:

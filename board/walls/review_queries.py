@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from board.auth.models import User, arbetsgrupp
 from board.extensions import db
+from board.forms import clean_text
 from board.inputs import parse_id
 from board.walls.models import AUTHOR_ORGS, STATUSES, Action, Cluster, Note, Reaction, Tag, Wall, WallLog
 
@@ -98,7 +99,7 @@ def parse_filters(wall: Wall, args) -> Filters:
     """Read the review filters from query arguments; what cannot be used is listed in `errors`
     (Swedish messages, shown beside the field) and left out of the filtering."""
     errors: dict = {}
-    f = Filters(q=(args.get("q") or "").strip())
+    f = Filters(q=clean_text(args.get("q") or ""))
     if len(f.q) > MAX_QUERY:
         errors["q"] = _("Högst %(n)s tecken.", n=MAX_QUERY)
         f.q = ""
