@@ -20,12 +20,14 @@ from board.inputs import MAX_ID, parse_id
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def clean_text(value):
-    """Normalise a typed value (see module docstring); non-strings pass through unchanged."""
+def clean_text(value, *, one_line: bool = False):
+    """Normalise a typed value (see module docstring); `one_line` also folds every run of
+    whitespace, newlines too, into one space (names and titles). Every form field and every
+    service that takes text uses this one cleaner. Non-strings pass through unchanged."""
     if not isinstance(value, str):
         return value
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return _CONTROL.sub("", value).strip()
+    value = _CONTROL.sub("", unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")))
+    return " ".join(value.split()) if one_line else value.strip()
 
 
 class TavlanForm(FlaskForm):

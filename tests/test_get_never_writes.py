@@ -1,7 +1,8 @@
 """A GET never writes (docs/architecture.md, "A GET never writes"): every GET route of the app,
 walked as an anonymous visitor, a participant who joined everything, a member, an arbetsgrupp
 member and a facilitator, over a seeded world (sessions of every item kind, walls with notes,
-canvases), leaves the row count of every table as it was.
+canvases), leaves the row count of every table as it was; so does an initiative's wall page
+before the initiative has a wall (the seeded world gives every initiative one).
 
 Two exceptions, each bounded and held here: the audit entry of a facilitator's download (one per
 facilitator, download and format within board.audit.downloads.WINDOW, so downloading again or a
@@ -10,6 +11,7 @@ row that opening a session's join page creates for a browser (one per browser: o
 with the same cookie adds nothing).
 """
 import collections
+import html.parser
 
 import pytest
 from sqlalchemy import func, select
@@ -130,3 +132,65 @@ def fuzzer_initiative_key() -> str:
 
     wall = db.session.scalar(select(Wall).where(Wall.initiative_id.is_not(None)).order_by(Wall.id))
     return wall.initiative.key
+
+
+class _Forms(html.parser.HTMLParser):
+    """The page's first heading and its forms: (method, action, the texts of their buttons)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.heading, self.forms, self._in = "", [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append((attrs.get("method", "get").lower(), attrs.get("action"), []))
+        elif tag in ("h1", "button"):
+            self._in = tag
+            if tag == "button" and self.forms:
+                self.forms[-1][2].append("")
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "h1" and not self.heading:
+            self.heading = data.strip()
+        elif self._in == "button" and self.forms:
+            self.forms[-1][2][-1] += data.strip()
+
+
+def test_an_initiatives_wall_page_without_a_wall_writes_nothing_and_offers_to_open_it(app, as_role):
+    from board.walls.models import Wall
+
+    initiative = factories.make_initiative(key="uvas", name="Unga vuxna")
+    member = as_role("member")
+    url = f"/initiatives/{initiative.key}/wall"
+    before = row_counts()
+    response = member.get(url)
+    assert changed(before, row_counts()) == {}
+    assert response.status_code == 200
+    page = _Forms()
+    page.feed(response.get_data(as_text=True))
+    assert page.heading == "Unga vuxna"
+    assert ("post", url, ["Öppna väggen"]) in page.forms
+
+    opened = member.post(url)  # the page's button
+    wall = db.session.scalar(select(Wall).where(Wall.initiative_id == initiative.id))
+    assert opened.status_code == 303 and opened.headers["Location"] == f"/walls/{wall.id}"
+    assert [s.title for s in wall.sections] == ["Del 1: Fråga 1?", "Del 2: Fråga 2?", "Övrigt"]
+    assert member.post(url).headers["Location"] == f"/walls/{wall.id}"  # opened once, whoever clicks
+    assert db.session.scalar(select(func.count(Wall.id))) == 1
+    before = row_counts()
+    assert member.get(url).headers["Location"] == f"/walls/{wall.id}"
+    assert changed(before, row_counts()) == {}
+
+
+def test_opening_an_initiatives_wall_needs_the_pages_csrf_token(app, as_role):
+    from board.walls.models import Wall
+
+    initiative = factories.make_initiative(key="uvas", name="Unga vuxna")
+    response = as_role("member").post(f"/initiatives/{initiative.key}/wall", csrf=False)
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count(Wall.id))) == 0

@@ -310,7 +310,7 @@ def hide_answer(session: FeedbackSession, answer: Answer, user, hidden: bool = T
 def _resync(session: FeedbackSession, row, user=None) -> None:
     """Commit a moderated answer or Q&A question, with the note that carries it to a wall."""
     item = db.session.get(Item, row.item_id)
-    wall = wall_of(item) if row.wall_note_id else None
+    wall = ensure_wall_for(item) if row.wall_note_id else None
     if wall is not None:
         _carry(wall, row, row.value if isinstance(row, Answer) else row.text, session, item, row.participant, user)
     db.session.commit()
@@ -434,7 +434,7 @@ def answer(session: FeedbackSession | SessionState, item: Item | Question, parti
     held = session.word_filter and item.kind in ("open", "wordcloud") and wordfilter.flagged(
         value if isinstance(value, str) else " ".join(value))
     session_id, item_id = session.id, item.id  # read before a commit expires them
-    wall = wall_of(item)  # open text goes on to the initiative's wall
+    wall = ensure_wall_for(item)  # open text goes on to the initiative's wall
     answer_id = _upsert_answer(item_id, participant_id, value, held)
     note = None
     if wall is not None:
@@ -500,7 +500,7 @@ def ask(session: FeedbackSession, item: Item, participant: Participant, text: st
     if len(text) > MAX_QUESTION:
         raise AnswerError(_("Frågan får vara högst %(n)s tecken.", n=MAX_QUESTION))
     held = session.word_filter and wordfilter.flagged(text)
-    wall = wall_of(item)
+    wall = ensure_wall_for(item)
     question = QAQuestion(item_id=item.id, participant_id=participant.id, text=text, held=held,
                           approved=not (item.settings.get("moderated") or held))
     db.session.add(question)
@@ -611,9 +611,9 @@ def render_initiative_feedback(initiative) -> str:
 
 # --- to the initiative's wall ----------------------------------------------------------------
 
-def wall_of(item: Item | Question):
+def ensure_wall_for(item: Item | Question):
     """The wall that `item`'s open-text answers or Q&A questions go to: the wall of its initiative
-    (its own, or its session's), or None."""
+    (its own, or its session's), created if it has none yet (a write: only on POST paths), or None."""
     if item.kind not in ("open", "qa"):
         return None
     if not isinstance(item, Item):

@@ -14,7 +14,7 @@ from board.gdpr import bp, retention
 from board.gdpr.forms import WallRetentionForm
 from board.ratelimit import limited
 from board.walls import service as walls
-from board.walls.views import GRANTS, load_wall
+from board.walls.views import GRANTS, get_wall_or_404, load_wall
 from board.extensions import htmx
 
 
@@ -92,7 +92,7 @@ def _wall_closed():
 
 def _wall_for_me(wall_id: int):
     """The wall and whether this viewer can still take part (while it is open to them)."""
-    wall = walls.get_wall_or_404(wall_id)
+    wall = get_wall_or_404(wall_id)
     entered = wall.id in flask_session.get(GRANTS, [])
     return wall, walls.can_take_part(wall, current_user, participants.current_token(), entered)
 
@@ -114,7 +114,8 @@ def delete_note(wall_id: int, note_id: int):
     wall, open_ = _wall_for_me(wall_id)
     if not open_:
         return _wall_closed()
-    walls.erase_own_note(wall, note_id, user=current_user, token=participants.current_token())
+    if not walls.erase_own_note(wall, note_id, user=current_user, token=participants.current_token()):
+        abort(404)
     if htmx:  # the list replaces the row in place
         return render_template("gdpr/_deleted.html")
     return redirect(url_for("gdpr.my_notes", wall_id=wall.id, borttagen="1"), 303)

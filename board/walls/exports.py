@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from board.exports import csv_text, local_time
 from board.extensions import db
 from board.portfolio.service import slugify
-from board.walls import review
+from board.walls import review_queries
 from board.walls.models import STATUSES, Dot, Note, Wall
-from board.walls.service import org_label
+from board.walls.rules import org_label
 from board.xlsx import workbook
 
 
@@ -33,14 +33,14 @@ def _source(note: Note) -> str:
 
 def note_table(wall: Wall) -> tuple[list[str], list[list]]:
     """Headers and one row per note and reply (deleted ones left out; hidden ones marked)."""
-    notes = review.review_notes(wall, review.Filters())
-    replies = review.replies_of(notes)
+    notes = review_queries.review_notes(wall, review_queries.Filters())
+    replies = review_queries.replies_of(notes)
     everything = notes + [r for n in notes for r in replies[n.id]]
-    reactions = review.reaction_counts(everything)
+    reactions = review_queries.reaction_counts(everything)
     dots = dict(db.session.execute(select(Dot.note_id, func.count()).where(
         Dot.note_id.in_([n.id for n in notes] or [0])).group_by(Dot.note_id)).all())
     sections = {s.id: s.title for s in wall.sections}
-    clusters = {c.id: c.name for c in review.clusters(wall)}
+    clusters = {c.id: c.name for c in review_queries.clusters(wall)}
     headers = [_("Nr"), _("Svar på"), _("Sektion"), _("Källa")]
     if not wall.authors_hidden:
         headers += [_("Namn"), _("Organisation")]
@@ -53,7 +53,7 @@ def note_table(wall: Wall) -> tuple[list[str], list[list]]:
             if not wall.authors_hidden:
                 row += [item.author_name, org_label(item.author_org)]
             reply = item.parent_id is not None
-            row += [item.text, "" if reply else review.status_label(item.status),
+            row += [item.text, "" if reply else review_queries.status_label(item.status),
                     "" if reply else ", ".join(t.name for t in item.tags),
                     "" if reply else clusters.get(item.cluster_id, ""), reactions.get(item.id, 0),
                     "" if reply else dots.get(item.id, 0), _("ja") if item.hidden else _("nej"),
@@ -91,13 +91,13 @@ def md(text: str) -> str:
 def summary_markdown(wall: Wall) -> str:
     """The visible notes grouped by cluster (then the ungrouped ones) and within that by status,
     with tags, reactions and replies; then the actions."""
-    notes = [n for n in review.review_notes(wall, review.Filters()) if not n.hidden and n.revealed]
-    replies = review.replies_of(notes)
+    notes = [n for n in review_queries.review_notes(wall, review_queries.Filters()) if not n.hidden and n.revealed]
+    replies = review_queries.replies_of(notes)
     by_cluster = defaultdict(list)
     for note in notes:
         by_cluster[note.cluster_id].append(note)
     lines = [f"# {md(wall.title)}", "", _("%(n)s lappar.", n=len(notes)), ""]
-    groups = [(c.name, by_cluster[c.id]) for c in review.clusters(wall) if by_cluster[c.id]]
+    groups = [(c.name, by_cluster[c.id]) for c in review_queries.clusters(wall) if by_cluster[c.id]]
     if by_cluster[None]:
         groups.append((_("Utan grupp") if groups else _("Lappar"), by_cluster[None]))
     for name, members in groups:
@@ -106,7 +106,7 @@ def summary_markdown(wall: Wall) -> str:
             chosen = [n for n in members if n.status == status]
             if not chosen:
                 continue
-            lines += [f"### {review.status_label(status)}", ""]
+            lines += [f"### {review_queries.status_label(status)}", ""]
             for note in chosen:
                 who = "" if wall.authors_hidden else ", ".join(filter(None, [note.author_name,
                                                                                org_label(note.author_org)]))
@@ -120,7 +120,7 @@ def summary_markdown(wall: Wall) -> str:
                     if not reply.hidden:
                         lines.append(f"  - {md(reply.text)}")
             lines.append("")
-    actions = review.actions(wall)
+    actions = review_queries.actions(wall)
     if actions:
         lines += [f"## {_('Åtgärder')}", ""]
         for action in actions:

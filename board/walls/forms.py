@@ -7,8 +7,8 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from board.forms import TavlanForm
 from board.walls.models import COLOURS, STATUSES
-from board.walls.review import MAX_ACTION, MAX_CLUSTER, MAX_OWNER, MAX_REASON, MAX_TAG
-from board.walls.service import MAX_NAME, MAX_NOTE, MAX_POSITION, MAX_SECTION
+from board.walls.review import MAX_ACTION, MAX_CLUSTER, MAX_OWNER, MAX_TAG
+from board.walls.rules import MAX_NAME, MAX_NOTE, MAX_POSITION, MAX_REASON, MAX_SECTION
 
 COLOUR_LABELS = {"gul": _l("Gul"), "rosa": _l("Rosa"), "bla": _l("Blå"), "gron": _l("Grön"), "lila": _l("Lila")}
 TOO_LONG = _l("Högst %(max)d tecken.")

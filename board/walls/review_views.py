@@ -10,34 +10,47 @@ from urllib.parse import parse_qs, urlencode
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from board import audit
 from board.auth.forms import EmptyForm
 from board.exports import CSV, MARKDOWN, XLSX, download
-from board.auth.models import User
 from board.auth.permissions import require_login
-from board.extensions import db, htmx
+from board.extensions import htmx
 from board.portfolio import service as portfolio
-from board.walls import bp, exports, review, service
+from board.walls import bp, exports, review, review_queries, service
 from board.walls.forms import ActionForm, GroupForm, ReasonForm, StatusForm, TagForm
-from board.walls.models import STATUSES, Note
+from board.walls.models import STATUSES
+from board.walls.views import get_wall_or_404
 from board.inputs import parse_ids
 from board.web import render_page_or_fragment
 
 def load_for_review(wall_id: int):
     """The wall, if the viewer may review it.
     :raise 404: no such wall. :raise 401: not logged in. :raise 403: not in the arbetsgrupp."""
-    wall = service.get_wall_or_404(wall_id)
+    wall = get_wall_or_404(wall_id)
     require_login()
     if not review.can_review(wall, current_user):
         abort(403)
     return wall
 
 
+def _note(wall, note_id: int | None):
+    note = review_queries.review_note(wall, note_id)
+    if note is None:
+        abort(404)
+    return note
+
+
+def _cluster(wall, cluster_id: int | None):
+    cluster = review_queries.cluster_of(wall, cluster_id)
+    if cluster is None:
+        abort(404)
+    return cluster
+
+
 def _back_filters(wall):
-    return review.parse_filters(wall, MultiDict(parse_qs(request.form.get("back", ""))))
+    return review_queries.parse_filters(wall, MultiDict(parse_qs(request.form.get("back", ""))))
 
 
 def _review_url(wall, filters, anchor: str = "") -> str:
@@ -45,19 +58,17 @@ def _review_url(wall, filters, anchor: str = "") -> str:
 
 
 def _context(wall, filters, **extra) -> dict:
-    notes = review.review_notes(wall, filters)
-    clusters = review.clusters(wall)
-    grouped = db.session.scalars(select(Note).where(Note.wall_id == wall.id, Note.cluster_id.is_not(None),
-                                                    Note.deleted_at.is_(None), Note.parent_id.is_(None))
-                                 .order_by(Note.id)).all()
-    members = {c.id: [n for n in grouped if n.cluster_id == c.id] for c in clusters}
+    notes = review_queries.review_notes(wall, filters)
+    clusters = review_queries.clusters(wall)
+    members = review_queries.cluster_members(wall, clusters)
     context = dict(
-        wall=wall, filters=filters, notes=notes, replies=review.replies_of(notes),
-        reactions=review.reaction_counts(notes), logs=review.logs_for(notes), clusters=clusters,
-        members=members, actions=review.actions(wall), tags=review.tags(wall), sources=review.sources(wall),
-        people=review.people(wall), statuses=STATUSES, status_label=review.status_label,
+        wall=wall, filters=filters, notes=notes, replies=review_queries.replies_of(notes),
+        reactions=review_queries.reaction_counts(notes), logs=review_queries.logs_for(notes), clusters=clusters,
+        members=members, actions=review_queries.actions(wall), tags=review_queries.tags(wall),
+        sources=review_queries.sources(wall),
+        people=review_queries.people(wall), statuses=STATUSES, status_label=review_queries.status_label,
         sections={s.id: s.title for s in wall.sections}, can_delete=review.can_delete(current_user),
-        users={u.id: u for u in db.session.scalars(select(User))}, back=urlencode(filters.args()),
+        users=review_queries.users_of(notes), back=urlencode(filters.args()),
         errors={}, values={}, message=None, org_label=service.org_label)
     context.update(extra)
     return context
@@ -85,7 +96,7 @@ def _checked(form) -> bool:
 def review_page(wall_id: int):
     """The review list: filters, clusters, actions and every note, hidden ones too."""
     wall = load_for_review(wall_id)
-    filters = review.parse_filters(wall, request.args)
+    filters = review_queries.parse_filters(wall, request.args)
     context = _context(wall, filters)
     return render_page_or_fragment("walls/review.html", "walls/_review.html", **context), \
         422 if filters.errors else 200
@@ -95,13 +106,14 @@ def review_page(wall_id: int):
 def review_status(wall_id: int, note_id: int):
     """Set a note's status (who and when are kept)."""
     wall = load_for_review(wall_id)
-    note = review.get_review_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     filters = _back_filters(wall)
     form = StatusForm()
     if not _checked(form):
         return _respond(wall, filters, errors={f"status-{note.id}": form.status.errors[0]})
     review.set_status(note, form.status.data, current_user)
-    return _respond(wall, filters, message=_("Status sparad: %(status)s.", status=review.status_label(note.status)),
+    status = review_queries.status_label(note.status)
+    return _respond(wall, filters, message=_("Status sparad: %(status)s.", status=status),
                     anchor=f"#review-note-{note.id}")
 
 
@@ -109,7 +121,7 @@ def review_status(wall_id: int, note_id: int):
 def review_tag(wall_id: int, note_id: int):
     """Put a tag on a note (a new tag, or one the wall has)."""
     wall = load_for_review(wall_id)
-    note = review.get_review_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     filters = _back_filters(wall)
     form = TagForm()
     key = f"tag-{note.id}"
@@ -127,7 +139,7 @@ def review_tag(wall_id: int, note_id: int):
 def review_untag(wall_id: int, note_id: int, tag_id: int):
     """Take a tag off a note."""
     wall = load_for_review(wall_id)
-    note = review.get_review_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     tag = next((t for t in note.tags if t.id == tag_id), None)
     if tag is None:
         abort(404)
@@ -143,7 +155,7 @@ def review_untag(wall_id: int, note_id: int, tag_id: int):
 def review_hide(wall_id: int, note_id: int):
     """Hide a note from the wall with a reason (kept, visible here), or show it again."""
     wall = load_for_review(wall_id)
-    note = review.get_review_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     filters = _back_filters(wall)
     form = ReasonForm()
     key = f"hide-{note.id}"
@@ -161,13 +173,13 @@ def review_delete(wall_id: int, note_id: int):
     wall = load_for_review(wall_id)
     if not review.can_delete(current_user):
         abort(403)
-    note = review.get_review_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     form = ReasonForm() if request.method == "POST" else ReasonForm(formdata=None)
     back = request.values.get("back", "")
     if request.method == "POST":
         if _checked(form):
             service.delete_note(note, user=current_user, reason=form.reason.data or "")
-            filters = review.parse_filters(wall, MultiDict(parse_qs(back)))
+            filters = review_queries.parse_filters(wall, MultiDict(parse_qs(back)))
             if htmx:
                 return _respond(wall, filters, message=_("Lappen är borttagen."))
             return redirect(_review_url(wall, filters), 303)
@@ -185,8 +197,8 @@ def review_group(wall_id: int):
         return _respond(wall, filters, errors={"group": next(iter(form.errors.values()))[0]},
                         values={"group": form.name.data})
     ids = parse_ids(request.form.getlist("note"))
-    notes = [review.get_review_note_or_404(wall, i) for i in ids]
-    cluster = review.get_cluster_or_404(wall, form.cluster.data) if form.cluster.data else None
+    notes = [_note(wall, i) for i in ids]
+    cluster = _cluster(wall, form.cluster.data) if form.cluster.data else None
     try:
         cluster = review.group(wall, notes, current_user, name=form.name.data, cluster=cluster)
     except service.WallError as problem:
@@ -199,7 +211,7 @@ def review_group(wall_id: int):
 def review_ungroup(wall_id: int, note_id: int):
     """Take a note out of its cluster."""
     wall = load_for_review(wall_id)
-    note = review.get_review_note_or_404(wall, note_id)
+    note = _note(wall, note_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     review.ungroup(note)
@@ -210,7 +222,7 @@ def review_ungroup(wall_id: int, note_id: int):
 def review_remove_cluster(wall_id: int, cluster_id: int):
     """Remove a cluster; its notes stay."""
     wall = load_for_review(wall_id)
-    cluster = review.get_cluster_or_404(wall, cluster_id)
+    cluster = _cluster(wall, cluster_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     name = cluster.name
@@ -224,8 +236,8 @@ def review_action(wall_id: int):
     wall = load_for_review(wall_id)
     filters = _back_filters(wall)
     note_id, cluster_id = request.form.get("note", type=int), request.form.get("cluster", type=int)
-    note = review.get_review_note_or_404(wall, note_id) if note_id else None
-    cluster = review.get_cluster_or_404(wall, cluster_id) if cluster_id and not note else None
+    note = _note(wall, note_id) if note_id else None
+    cluster = _cluster(wall, cluster_id) if cluster_id and not note else None
     if note is None and cluster is None:
         abort(404)
     key = f"action-note-{note.id}" if note else f"action-cluster-{cluster.id}"
@@ -235,7 +247,7 @@ def review_action(wall_id: int):
     valid = _checked(form)
     owner = None
     if valid and form.owner.data:
-        owner = next((p for p in review.people(wall) if p.id == form.owner.data), None)
+        owner = next((p for p in review_queries.people(wall) if p.id == form.owner.data), None)
         if owner is None:
             return _respond(wall, filters, errors={key: _("Välj en ansvarig i listan.")}, values=values)
     if not valid:
@@ -252,7 +264,9 @@ def review_action(wall_id: int):
 def review_action_done(wall_id: int, action_id: int):
     """Mark an action done, or open it again."""
     wall = load_for_review(wall_id)
-    action = review.get_action_or_404(wall, action_id)
+    action = review_queries.action_of(wall, action_id)
+    if action is None:
+        abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     done = request.form.get("done") != "0"

@@ -9,12 +9,11 @@ read it, on every route (the single note, replies, reactions, dots, live fragmen
 A fragment rendered once for many viewers (the live board, a note's live event, the wall shown
 inside a feedback session) is rendered for `EVERYONE`: no viewer, so only revealed notes. What an
 author sees of their own waiting notes comes per viewer, outside those fragments
-(`service.viewer_state`).
+(`queries.viewer_state`).
 
 `may_see` decides for one note, `readable` is the same rule as a query filter for lists, and
-`get_readable_note_or_404` is what a route that takes a note id calls.
+`readable_note` is what a route that takes a note id calls (it answers 404 when that gives None).
 """
-from flask import abort
 from sqlalchemy import and_, false, or_
 
 from board.extensions import db
@@ -24,26 +23,27 @@ from board.walls.models import Note, Wall
 EVERYONE = None  # the viewer of a fragment rendered once for all: may see only revealed notes
 
 
-def _member(user) -> bool:
+def is_member(user) -> bool:
+    """A logged-in member (not a visitor with only a participant token)."""
     return user is not None and getattr(user, "is_authenticated", False)
 
 
 def can_manage(wall: Wall, user) -> bool:
     """Facilitators, and the initiative's arbetsgrupp on an initiative wall."""
-    if not _member(user):
+    if not is_member(user):
         return False
     return user.is_facilitator or (wall.initiative_id is not None and user.in_arbetsgrupp(wall.initiative_id))
 
 
 def is_author(note: Note, user=None, token: str | None = None) -> bool:
-    if _member(user) and note.user_id == user.id:
+    if is_member(user) and note.user_id == user.id:
         return True
     return bool(token) and note.author_token_hash is not None and note.author_token_hash == token_hash(token)
 
 
 def authored_by(user=None, token: str | None = None):
     """SQL: notes this member, or else this browser, wrote (false for nobody)."""
-    if _member(user):
+    if is_member(user):
         return Note.user_id == user.id
     if token:
         return Note.author_token_hash == token_hash(token)
@@ -74,10 +74,8 @@ def readable(wall: Wall, user=EVERYONE, token: str | None = None):
     return and_(on_wall, or_(Note.revealed.is_(True), authored_by(user, token)))
 
 
-def get_readable_note_or_404(wall: Wall, note_id: int, user=EVERYONE, token: str | None = None) -> Note:
-    """The note `note_id` on `wall` if this viewer may read it; 404 otherwise (a note waiting to be
+def readable_note(wall: Wall, note_id: int, user=EVERYONE, token: str | None = None) -> Note | None:
+    """The note `note_id` on `wall` if this viewer may read it, else None (a note waiting to be
     revealed does not exist for others, so its id tells them nothing)."""
     note = db.session.get(Note, note_id) if 0 < note_id < 2**31 else None
-    if not may_see(note, wall, user, token):
-        abort(404)
-    return note
+    return note if may_see(note, wall, user, token) else None

@@ -79,7 +79,7 @@ def build_session(facilitator, member):
     feedback.decide(s, decision, facilitator, {d[0]: ("avstar", ""), d[1]: ("ja", "")})
     carried = db.session.get(Answer, feedback.own_answer(open_, p1).id).wall_note_id
     wall = walls.wall_for_initiative(initiative)
-    note = walls.get_note_or_404(wall, carried)
+    note = walls.readable_note(wall, carried)
     walls.post_note(wall, "Håller med!", parent=note, token="token-fyra")
     walls.toggle_reaction(note, "gillar", token="token-fyra")
     walls.toggle_reaction(note, "ide", user=member)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from board.walls import service
+from board.walls import live as wall_live, service
 from board.walls.models import Note
 from tests import factories
 
@@ -161,20 +161,20 @@ def test_a_board_read_before_a_note_changed_sends_that_note_again_after_it(wall,
     note = service.post_note(wall, "Snabb", token="a")
     wall_id = wall.id
     sent.clear()
-    real_render = service.render_board
+    real_render = wall_live.render_board
 
     def slow_render(w):
         html = real_render(w)
-        service._touch(wall_id, note.id)  # a note changed while the board was being read
+        wall_live._touch(wall_id, note.id)  # a note changed while the board was being read
         return html
 
-    service.render_board = slow_render
+    wall_live.render_board = slow_render
     try:
         service.publish(wall)
         assert _keys(sent) == ["board"]
         sent[0][2]()
     finally:
-        service.render_board = real_render
+        wall_live.render_board = real_render
     assert _keys(sent) == ["board", f"note:{note.id}"]
 
 

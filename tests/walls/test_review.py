@@ -1,6 +1,7 @@
 """Review by the arbetsgrupp (issue 5): who may review, hide and delete; statuses with who and
 when; tags; clusters; actions on the initiative page; filters and search; the downloads."""
 import csv
+import html.parser
 import io
 import re
 from datetime import date, timedelta
@@ -353,3 +354,41 @@ def test_an_action_for_an_id_too_large_for_the_database_is_a_404(wall, reviewer,
     response = reviewer.post(_url(wall, "/actions"), {field: "9" * 40, "title": "Gör något",
                                                       "due_on": "2026-12-01"})
     assert response.status_code == 404
+
+
+class _Owners(html.parser.HTMLParser):
+    """The options (value, text) of the first "Ansvarig" list of the review page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.options, self._state = [], "before"
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "select" and dict(attrs).get("name") == "owner" and self._state == "before":
+            self._state = "in"
+        elif tag == "option" and self._state == "in":
+            self.options.append([dict(attrs).get("value"), ""])
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._state == "in":
+            self._state = "after"
+
+    def handle_data(self, data):
+        if self._state == "in" and self.options:
+            self.options[-1][1] += data.strip()
+
+
+def test_an_action_is_owned_by_the_arbetsgrupp_or_an_active_facilitator_and_nobody_else(wall, reviewer, as_role):
+    facilitator = as_role("facilitator")
+    gone = factories.make_user(role="facilitator", name="Slutat Person")
+    gone.active = False
+    factories.make_initiative(key="annat", name="Annat")
+    others = [factories.make_user(role="member", name="Vanlig Medlem"), as_role("arbetsgrupp:annat").user]
+    db.session.commit()
+    service.post_note(wall, "En lapp att göra något åt")
+    page = _Owners()
+    page.feed(_text(reviewer.get(_url(wall))))
+    owners = {value: text for value, text in page.options if value}
+    assert owners == {str(reviewer.user.id): reviewer.user.display_name,
+                      str(facilitator.user.id): facilitator.user.display_name}
+    assert not {str(u.id) for u in [gone, *others]} & set(owners)
