@@ -18,6 +18,7 @@ from board.feedback.lookups import (delete_own_answer_or_404 as delete_own_answe
                                     session_by_code_or_404 as get_session_by_code_or_404,
                                     session_or_404 as get_session_or_404)
 from board.feedback.mine import describe_answer, own_posts
+from board.feedback.models import FeedbackSession
 from board.feedback.moderation import hide_answer, moderate, release_answer
 from board.feedback.qa import ask, upvote
 from board.feedback.sessions import (create_session, delete_item, go_to, move_item, normalise_code,
@@ -25,7 +26,7 @@ from board.feedback.sessions import (create_session, delete_item, go_to, move_it
                                      toggle_results, update_session)
 
 __all__ = [
-    "AnswerError", "answer", "ask", "can_answer", "create_session", "decide", "delete_item", "delete_own_answer",
+    "AnswerError", "FeedbackSession", "answer", "ask", "can_answer", "create_session", "decide", "delete_item", "delete_own_answer",
     "delete_own_question", "describe_answer", "find_participant", "get_session_by_code_or_404",
     "get_session_or_404", "go_to", "hide_answer", "is_open", "items_for_initiative", "join", "moderate",
     "move_item", "normalise_code", "own_answer", "own_decision", "own_posts", "parse_answer", "participant_id",
