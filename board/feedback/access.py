@@ -16,8 +16,11 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from sqlalchemy import select
+
 from board import participants
-from board.extensions import htmx
+from board.extensions import db, htmx
+from board.feedback.models import FeedbackSession, Item, Participant
 
 
 class LoginRequired(Exception):
@@ -66,3 +69,27 @@ def login_required_page(session_code: str, htmx: bool = False):
 
 def is_htmx() -> bool:
     return bool(htmx)
+
+
+# --- walls and canvases a session shows --------------------------------------------------------
+
+def may_post_on_wall(wall, token: str | None) -> bool:
+    """Participants of a session that shows `wall` right now (or at all, when self-paced) post on it
+    from their phones without an account."""
+    return _shows(Item.wall_id == wall.id, token)
+
+
+def may_follow_canvas(canvas, token: str | None) -> bool:
+    """Participants of a session that shows `canvas` right now (or at all, when self-paced) follow
+    it read-only on their phones."""
+    return _shows(Item.canvas_id == canvas.id, token)
+
+
+def _shows(this_item, token: str | None) -> bool:
+    if not token:
+        return False
+    return db.session.scalar(
+        select(Participant.id).join(FeedbackSession, Participant.session_id == FeedbackSession.id)
+        .join(Item, Item.session_id == FeedbackSession.id)
+        .where(Participant.token_hash == participants.token_hash(token), this_item,
+               (FeedbackSession.pacing == "self") | (FeedbackSession.current_item_id == Item.id)).limit(1)) is not None

@@ -140,7 +140,7 @@ class Answer(IdMixin, TimestampMixin, db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Caught by the word filter: kept back until a moderator lets it through.
     held: Mapped[bool] = mapped_column(default=False)
-    # The note that carries an open-text answer to its initiative's wall (see service.send_to_wall).
+    # The note that carries an open-text answer to its initiative's wall (board/feedback/towall.py).
     wall_note_id: Mapped[int | None] = mapped_column(ForeignKey("wall_note.id", ondelete="SET NULL"))
 
     participant = relationship("Participant")

@@ -8,11 +8,14 @@ from flask_login import current_user
 from board import audit
 from board.auth.permissions import facilitator_required
 from board.exports import CSV, JSON, XLSX, download
-from board.feedback import bp, exports, service, transfer
+from board.feedback import bp, exports, lookups, towall, transfer
 from board.requestlimits import UPLOAD, body_limit
 
 
 def _to_control_panel(session):
+    """After a copy or an import (POSTs): the new session's answers find their walls, as the answers
+    of a session prepared item by item do."""
+    towall.ensure_walls(session, session.items)
     return redirect(url_for("feedback.show", session_id=session.id), 303)
 
 
@@ -20,7 +23,7 @@ def _to_control_panel(session):
 @facilitator_required
 def session_export(session_id: int):
     """Download the running order as JSON (no answers, no participants) to import elsewhere."""
-    session = service.get_session_or_404(session_id)
+    session = lookups.session_or_404(session_id)
     body = json.dumps(transfer.export_session(session), ensure_ascii=False, indent=2) + "\n"
     audit.record_download("session.export", f"session:{session.id}",
                           f"Exporterade körschemat för sessionen '{session.title}' som JSON", fmt="json")
@@ -31,7 +34,7 @@ def session_export(session_id: int):
 @facilitator_required
 def answers_csv(session_id: int):
     """Download every answer so far as CSV, one row per answer."""
-    session = service.get_session_or_404(session_id)
+    session = lookups.session_or_404(session_id)
     body = exports.answers_csv(session)
     audit.record_download("session.export", f"session:{session.id}",
                           f"Laddade ner svaren i sessionen '{session.title}' som CSV", fmt="csv")
@@ -42,7 +45,7 @@ def answers_csv(session_id: int):
 @facilitator_required
 def answers_xlsx(session_id: int):
     """Download every answer so far as an Excel workbook with a summary sheet."""
-    session = service.get_session_or_404(session_id)
+    session = lookups.session_or_404(session_id)
     body = exports.answers_xlsx(session)
     audit.record_download("session.export", f"session:{session.id}",
                           f"Laddade ner svaren i sessionen '{session.title}' som Excel", fmt="xlsx")
@@ -53,7 +56,7 @@ def answers_xlsx(session_id: int):
 @facilitator_required
 def session_duplicate(session_id: int):
     """Copy the running order into a new session with its own code; answers are not copied."""
-    session = service.get_session_or_404(session_id)
+    session = lookups.session_or_404(session_id)
     return _to_control_panel(transfer.duplicate_session(session, user=current_user))
 
 
@@ -61,7 +64,7 @@ def session_duplicate(session_id: int):
 @facilitator_required
 def session_save_as_template(session_id: int):
     """Keep the running order as a template to start later meetings from."""
-    session = service.get_session_or_404(session_id)
+    session = lookups.session_or_404(session_id)
     return _to_control_panel(transfer.duplicate_session(session, as_template=True, user=current_user))
 
 
@@ -69,7 +72,7 @@ def session_save_as_template(session_id: int):
 @facilitator_required
 def session_from_template(session_id: int):
     """Start a new session from a template; 404 when the session is not a template."""
-    template = service.get_session_or_404(session_id)
+    template = lookups.session_or_404(session_id)
     if not template.is_template:
         abort(404)
     return _to_control_panel(transfer.start_from_template(template, user=current_user))

@@ -35,7 +35,7 @@ def wall_by_code(code: str | None) -> Wall | None:
 
 
 def initiative_wall(initiative) -> Wall | None:
-    """The initiative's wall, if it has one (`walls.ensure_wall_for` creates it)."""
+    """The initiative's wall, if it has one (`feedback.towall.ensure_walls` creates it, on POSTs)."""
     return db.session.scalar(select(Wall).where(Wall.initiative_id == initiative.id))
 
 
