@@ -97,7 +97,8 @@ def canvas_ref(canvas_id: int) -> CanvasRef | None:
 def layout_of(canvas: Canvas | CanvasRef) -> Layout:
     """The canvas's geometry in SVG units (a viewBox layout.WIDTH wide), with its labels."""
     if canvas.kind == "goals":
-        return geometry.goals_layout([(g.key, g.text) for g in db.session.scalars(select(Goal).order_by(Goal.position))])
+        goals = db.session.scalars(select(Goal).order_by(Goal.position))
+        return geometry.goals_layout([(goal.key, goal.text) for goal in goals])
     if canvas.kind == "levers":
         rows = [lv.name for lv in db.session.scalars(select(Lever).order_by(Lever.position))]
         cols = [(h.name, h.subtitle) for h in db.session.scalars(select(Horizon).order_by(Horizon.position))]

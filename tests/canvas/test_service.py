@@ -244,7 +244,8 @@ def test_a_snapshot_keeps_the_state_and_compare_names_what_moved_since(canvases,
 
 def test_relations_join_two_items_with_a_note_and_only_facilitators_draw_them(canvases, member, facilitator):
     goals = canvases["goals"]
-    assert len(canvas_items.relations_of(goals, {i.key: i for i in canvas_items.items_of(goals)})) == 1  # from the document
+    on_goals = {i.key: i for i in canvas_items.items_of(goals)}
+    assert len(canvas_items.relations_of(goals, on_goals)) == 1  # from the document
     a, b = f"i{_initiative('studentcoacher').id}", f"i{_initiative('physical-literacy').id}"
     with pytest.raises(Forbidden):
         service.add_relation(goals, a, b, "x", member)
