@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from board import live as broker
 from board.canvas import history as moves_history
-from board.canvas.items import Item, items_by_key, items_of, layout_of, relations_of
+from board.canvas.items import Item, item_key, items_by_key, items_of, layout_of, relations_of
 from board.canvas.layout import (DEFAULT_COLOUR, ORG_COLOURS, ORG_SHAPES, Layout, Place, cell_label_lines,
                                  heat_class, place_chip, place_items, place_name)
 from board.canvas.models import Canvas, Placement
@@ -95,7 +95,7 @@ def render_cell(canvas: Canvas, row: int, col: int) -> str:
     cell = layout.cell(row, col)
     if cell is None:
         return ""
-    keys = {f"i{p.initiative_id}" if p.initiative_id is not None else f"p{p.part_id}" for p in db.session.execute(
+    keys = {item_key(p.initiative_id, p.part_id) for p in db.session.execute(
         select(Placement.initiative_id, Placement.part_id)
         .where(Placement.canvas_id == canvas.id, Placement.row == row, Placement.col == col))}
     items = items_by_key(canvas, keys)
