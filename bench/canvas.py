@@ -52,6 +52,7 @@ def create_fixture(app, editors: int) -> dict:
     """A free canvas of parts, editor accounts and a viewer account (cheap password hashes)."""
     from board.auth import service as accounts
     from board.canvas import service
+    from board.canvas.items import items_of
     from board.extensions import db
 
     with app.app_context(), app.test_request_context():
@@ -59,7 +60,7 @@ def create_fixture(app, editors: int) -> dict:
         stamp = str(int(time.time() * 1000))
         canvas = service.create_canvas("custom", f"Bench {stamp}", layout={
             "mode": "free", "x": ["Vänster", "Höger"], "y": ["Ned", "Upp"], "items": "parts"})
-        keys = [item.key for item in service.items_of(canvas)]
+        keys = [item.key for item in items_of(canvas)]
         if len(keys) < editors:
             raise SystemExit(f"only {len(keys)} parts in the portfolio for {editors} editors")
         users = [accounts.create_user(f"editor{n}-{stamp}@bench.example", PASSWORD, name=f"Editor {n}").email

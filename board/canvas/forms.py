@@ -3,8 +3,10 @@ from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
+from board.canvas.canvases import MAX_LABEL, MAX_TITLE
 from board.canvas.models import ACCESS
-from board.canvas.service import MAX_LABEL, MAX_NAME, MAX_NOTE, MAX_TITLE
+from board.canvas.relations import MAX_NOTE
+from board.canvas.snapshots import MAX_NAME
 from board.forms import TavlanForm
 
 TOO_LONG = _l("Högst %(max)d tecken.")

@@ -5,7 +5,7 @@ ten challenges) and custom canvases a facilitator lays out.
 An item on a canvas is an initiative or a part. Where it sits is a Placement: relative x/y (0..1 of
 the canvas's width and height) on a free canvas, a row and column on a grid; an item without one
 waits in the tray. Every move is kept as a Move, numbered by the canvas's own sequence, which the
-server increments in the same statement that serialises concurrent moves (see service.move).
+server increments in the same statement that serialises concurrent moves (see moves.move).
 """
 from datetime import datetime
 

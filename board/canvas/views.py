@@ -13,9 +13,15 @@ from markupsafe import Markup
 from board import audit, exports, live, participants
 from board.auth.forms import EmptyForm
 from board.auth.permissions import login_required, require_login
-from board.canvas import bp, service
+from board.canvas import bp, live as canvas_live, locks, moves, relations, service, snapshots
+from board.canvas.access import can_manage, can_move, can_view
+from board.canvas.canvases import all_canvases, create_canvas, get_canvas
+from board.canvas.errors import CanvasError
 from board.canvas.forms import AccessForm, CanvasForm, LockForm, MoveForm, RelationForm, SnapshotForm
-from board.extensions import db, htmx
+from board.canvas.gaps import gap_counts, initiatives_for_filter, organisations
+from board.canvas.history import history as recent_moves
+from board.canvas.items import canvas_ref, item_key
+from board.extensions import htmx
 from board.forms import clean_text
 from board.web import is_partial
 from board.ratelimit import limited
@@ -24,15 +30,22 @@ from board.inputs import parse_id
 
 # --- access ------------------------------------------------------------------------------------
 
+def _canvas_or_404(canvas_id: int):
+    canvas = get_canvas(canvas_id)
+    if canvas is None:
+        abort(404)
+    return canvas
+
+
 def load_canvas(canvas_id: int, need: str = "view"):
     """The canvas, if this viewer may look at it (need="view") or run it (need="manage").
     :raise 404: no such canvas. :raise 401: not logged in. :raise 403: not allowed."""
-    canvas = service.get_canvas_or_404(canvas_id)
+    canvas = _canvas_or_404(canvas_id)
     if need == "manage":
         require_login()
-        if not service.can_manage(canvas, current_user):
+        if not can_manage(canvas, current_user):
             abort(403)
-    elif not service.can_view(canvas, current_user, participants.current_token()):
+    elif not can_view(canvas, current_user, participants.current_token()):
         abort(401)
     return canvas
 
@@ -60,7 +73,7 @@ def _refuse(canvas, message: str, status: int = 422):
     """A change that could not be made: the message beside the canvas (htmx) or on the page."""
     if _hx():
         return _status(message, error=True, status=status)
-    return _page(service.get_canvas_or_404(canvas.id), status=status, error=message)
+    return _page(_canvas_or_404(canvas.id), status=status, error=message)
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -79,27 +92,26 @@ def index():
                       "x": [form.x_left.data, form.x_right.data], "y": [form.y_bottom.data, form.y_top.data],
                       "rows": form.rows.data, "cols": form.cols.data}
             try:
-                canvas = service.create_canvas("custom", form.title.data, current_user, layout=layout)
-            except service.CanvasError as problem:
+                canvas = create_canvas("custom", form.title.data, current_user, layout=layout)
+            except CanvasError as problem:
                 error = str(problem)
             else:
                 return _back(canvas)
         status = 422
-    canvases = db.session.scalars(service.canvases_query()).all()
-    return render_template("canvas/index.html", canvases=canvases, form=form, error=error), status
+    return render_template("canvas/index.html", canvases=all_canvases(), form=form, error=error), status
 
 
 def _page(canvas, status: int = 200, error: str | None = None, **extra):
     since = live.latest_id()
-    context = service.canvas_context(canvas)
+    context = canvas_live.canvas_context(canvas)
     items = context["items"]
     layout = context["layout"]
     context.update(
-        live_since=since, svg=Markup(service.render_svg(canvas)), tray=[i for i in items if not i.placed],
-        can_move=service.can_move(canvas, current_user), manage=service.can_manage(canvas, current_user),
-        error=error, snapshots=service.snapshots_of(canvas), history=service.history(canvas, 10),
-        gaps=service.gap_counts(canvas) if layout.grid else None, filters={},
-        organisations=service.organisations(), initiatives=service.initiatives_for_filter(canvas),
+        live_since=since, svg=Markup(canvas_live.render_svg(canvas)), tray=[i for i in items if not i.placed],
+        can_move=can_move(canvas, current_user), manage=can_manage(canvas, current_user),
+        error=error, snapshots=snapshots.snapshots_of(canvas), history=recent_moves(canvas, 10),
+        gaps=gap_counts(canvas) if layout.grid else None, filters={},
+        organisations=organisations(), initiatives=initiatives_for_filter(canvas),
         move_form=extra.pop("move_form", None) or MoveForm(formdata=None),
         snapshot_form=extra.pop("snapshot_form", None) or SnapshotForm(formdata=None),
         relation_form=extra.pop("relation_form", None) or RelationForm(formdata=None),
@@ -119,7 +131,7 @@ def show(canvas_id: int):
 def region(canvas_id: int):
     """The live region as it is now (a browser that cancelled a drag puts it back from this)."""
     canvas = load_canvas(canvas_id)
-    return service.render_live_region(canvas)
+    return canvas_live.render_live_region(canvas)
 
 
 # --- moving ------------------------------------------------------------------------------------
@@ -158,37 +170,39 @@ def move(canvas_id: int):
     """Move an item (drag, arrow keys, click-then-click or the "Flytta till" menu).
 
     :raise 403: the viewer may not move on this canvas. Bad input: 422, nothing stored."""
-    canvas = service.canvas_ref_or_404(canvas_id)  # a plain row: the move is the hot path
-    if not service.can_move(canvas, current_user):
+    canvas = canvas_ref(canvas_id)  # a plain row: the move is the hot path
+    if canvas is None:
+        abort(404)
+    if not can_move(canvas, current_user):
         # As load_canvas: 401 for someone who may not even look at it.
-        abort(403 if service.can_view(canvas, current_user, participants.current_token()) else 401)
+        abort(403 if can_view(canvas, current_user, participants.current_token()) else 401)
     data, errors = _move_input()
     if errors:
         return _refuse(canvas, " ".join(errors))
     try:
-        record = service.move(canvas, data["item"], data["target"], current_user, data["x"], data["y"])
-    except service.CanvasError as problem:
+        record = moves.move(canvas, data["item"], data["target"], current_user, data["x"], data["y"])
+    except CanvasError as problem:
         return _refuse(canvas, str(problem))
     if _hx():
         return _moved(_moved_message(record), record)
-    return _back(canvas, f"#it-{service.item_key(record.initiative_id, record.part_id)}")
+    return _back(canvas, f"#it-{item_key(record.initiative_id, record.part_id)}")
 
 
 @bp.post("/canvases/<int:canvas_id>/undo")
 def undo(canvas_id: int):
     """Undo the canvas's last move (it is recorded as a move of its own)."""
     canvas = load_canvas(canvas_id)
-    if not service.can_move(canvas, current_user):
+    if not can_move(canvas, current_user):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        record = service.undo_last(canvas, current_user)
-    except service.CanvasError as problem:
+        record = moves.undo_last(canvas, current_user)
+    except CanvasError as problem:
         return _refuse(canvas, str(problem))
     if _hx():
         message = _("Ångrat. %(moved)s", moved=_moved_message(record))
-        return _moved(message, record, extra=service.render_history_partial(canvas))
+        return _moved(message, record, extra=canvas_live.render_history(canvas))
     return _back(canvas, "#history")
 
 
@@ -197,9 +211,9 @@ def history(canvas_id: int):
     """The latest moves: who, when, what, from, to."""
     canvas = load_canvas(canvas_id)
     if is_partial():
-        return render_template("canvas/_history.html", canvas=canvas, history=service.history(canvas),
-                               can_move=service.can_move(canvas, current_user))
-    return _page(canvas, history=service.history(canvas))
+        return render_template("canvas/_history.html", canvas=canvas, history=recent_moves(canvas),
+                               can_move=can_move(canvas, current_user))
+    return _page(canvas, history=recent_moves(canvas))
 
 
 # --- gaps and exports --------------------------------------------------------------------------
@@ -209,13 +223,12 @@ def gaps(canvas_id: int):
     """The heat map of a grid: items per cell, filtered by municipality, initiative and status."""
     canvas = load_canvas(canvas_id)
     filters = {k: (request.args.get(k) or "")[:80] for k in ("municipality", "initiative", "status")}
-    counts = service.gap_counts(canvas, **{k: v or None for k, v in filters.items()})
+    counts = gap_counts(canvas, **{k: v or None for k, v in filters.items()})
     if not counts:
         abort(404)
     if is_partial():
         return render_template("canvas/_gaps.html", canvas=canvas, gaps=counts, filters=filters,
-                               organisations=service.organisations(),
-                               initiatives=service.initiatives_for_filter(canvas))
+                               organisations=organisations(), initiatives=initiatives_for_filter(canvas))
     return _page(canvas, gaps=counts, filters=filters)
 
 
@@ -223,7 +236,7 @@ def gaps(canvas_id: int):
 def export_svg(canvas_id: int):
     """The canvas as an SVG file (the same template the page draws)."""
     canvas = load_canvas(canvas_id)
-    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + service.render_svg(canvas, readonly=True, export=True)
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + canvas_live.render_svg(canvas, readonly=True, export=True)
     audit.record_download("canvas.export", f"canvas:{canvas.id}", f"Laddade ner kanvasen '{canvas.title}' som SVG",
                           fmt="svg")
     return exports.download(body, exports.SVG, f"kanvas-{canvas.id}.svg")
@@ -238,20 +251,28 @@ def snapshot(canvas_id: int):
     form = SnapshotForm()
     if form.validate_on_submit():
         try:
-            taken = service.take_snapshot(canvas, form.name.data, current_user)
-        except service.CanvasError as problem:
+            taken = snapshots.take_snapshot(canvas, form.name.data, current_user)
+        except CanvasError as problem:
             form.name.errors = [*form.name.errors, str(problem)]
         else:
             return redirect(url_for("canvas.snapshot_show", canvas_id=canvas.id, snapshot_id=taken.id), 303)
     return _page(canvas, status=422, snapshot_form=form)
 
 
+def _snapshot(canvas, snapshot_id: int):
+    """The canvas's snapshot. :raise 404: not one of this canvas's."""
+    taken = snapshots.snapshot_of(canvas, snapshot_id)
+    if taken is None:
+        abort(404)
+    return taken
+
+
 @bp.get("/canvases/<int:canvas_id>/snapshots/<int:snapshot_id>")
 def snapshot_show(canvas_id: int, snapshot_id: int):
     """A snapshot, read-only."""
     canvas = load_canvas(canvas_id)
-    taken = service.get_snapshot_or_404(canvas, snapshot_id)
-    svg = Markup(service.render_svg(canvas, readonly=True, placements=taken.placements, svg_id="snapshot-svg"))
+    taken = _snapshot(canvas, snapshot_id)
+    svg = Markup(canvas_live.render_svg(canvas, readonly=True, placements=taken.placements, svg_id="snapshot-svg"))
     return render_template("canvas/snapshot.html", canvas=canvas, snapshot=taken, svg=svg)
 
 
@@ -259,12 +280,12 @@ def snapshot_show(canvas_id: int, snapshot_id: int):
 def snapshot_compare(canvas_id: int, snapshot_id: int):
     """A snapshot beside today's state, with what moved highlighted in both."""
     canvas = load_canvas(canvas_id)
-    taken = service.get_snapshot_or_404(canvas, snapshot_id)
-    changed = service.compare(canvas, taken)
+    taken = _snapshot(canvas, snapshot_id)
+    changed = snapshots.compare(canvas, taken)
     moved = {c["key"] for c in changed}
-    then = Markup(service.render_svg(canvas, readonly=True, placements=taken.placements, highlight=moved,
+    then = Markup(canvas_live.render_svg(canvas, readonly=True, placements=taken.placements, highlight=moved,
                                      svg_id="then-svg"))
-    now = Markup(service.render_svg(canvas, readonly=True, highlight=moved, svg_id="now-svg"))
+    now = Markup(canvas_live.render_svg(canvas, readonly=True, highlight=moved, svg_id="now-svg"))
     return render_template("canvas/compare.html", canvas=canvas, snapshot=taken, then=then, now=now,
                            changed=changed)
 
@@ -278,7 +299,7 @@ def access(canvas_id: int):
     form = AccessForm()
     if not form.validate_on_submit():
         return _refuse(canvas, _("Välj vem som får flytta."))
-    service.set_access(canvas, form.access.data, current_user)
+    locks.set_access(canvas, form.access.data, current_user)
     return _back(canvas)
 
 
@@ -290,8 +311,8 @@ def lock(canvas_id: int):
     if not form.validate_on_submit():
         return _refuse(canvas, _("Välj ett objekt."))
     try:
-        service.set_item_lock(canvas, form.item.data, bool(form.locked.data), current_user)
-    except service.CanvasError as problem:
+        locks.set_item_lock(canvas, form.item.data, bool(form.locked.data), current_user)
+    except CanvasError as problem:
         return _refuse(canvas, str(problem))
     return _back(canvas, "#facilitate")
 
@@ -303,8 +324,8 @@ def relation_add(canvas_id: int):
     form = RelationForm()
     if form.validate_on_submit():
         try:
-            service.add_relation(canvas, form.a.data, form.b.data, form.note.data, current_user)
-        except service.CanvasError as problem:
+            relations.add_relation(canvas, form.a.data, form.b.data, form.note.data, current_user)
+        except CanvasError as problem:
             form.note.errors = [*form.note.errors, str(problem)]
         else:
             return _back(canvas, "#relations-panel")
@@ -317,5 +338,6 @@ def relation_delete(canvas_id: int, relation_id: int):
     canvas = load_canvas(canvas_id, need="manage")
     if not EmptyForm().validate_on_submit():
         abort(400)
-    service.remove_relation(canvas, relation_id, current_user)
+    if not relations.remove_relation(canvas, relation_id, current_user):
+        abort(404)
     return _back(canvas, "#relations-panel")

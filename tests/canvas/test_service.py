@@ -1,12 +1,15 @@
 """The canvas's rules: where a move lands (snapping, bounds, relative coordinates), server-ordered
 concurrent moves, history and undo, snapshots, relations, locks and gap counts."""
+import html.parser
 import threading
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.exceptions import Forbidden
 
-from board.canvas import service
+from board.canvas import items as canvas_items, live as canvas_live, locks, relations, service, snapshots
+from board.canvas.gaps import gap_counts
+from board.canvas.history import history as history_of
 from board.canvas.models import Move
 from board.extensions import db
 from board.portfolio.models import Initiative, Part
@@ -23,7 +26,7 @@ def _initiative(key: str) -> Initiative:
 
 
 def _placement(canvas, key):
-    return service.item_on(canvas, key).placement
+    return canvas_items.item_on(canvas, key).placement
 
 
 def test_the_demo_has_three_canvases_and_one_per_initiative_and_seeding_twice_changes_nothing(canvases):
@@ -37,27 +40,27 @@ def test_the_demo_has_three_canvases_and_one_per_initiative_and_seeding_twice_ch
 
 def test_only_physical_literacy_part_1_is_placed_and_everything_else_waits_in_the_tray(canvases):
     levers = canvases["levers"]
-    items = service.items_of(levers)
+    items = canvas_items.items_of(levers)
     placed = [i for i in items if i.placed]
     part = _part("physical-literacy", 1)
     assert [i.key for i in placed] == [f"p{part.id}"]
-    layout = service.layout_of(levers)
+    layout = canvas_items.layout_of(levers)
     cell = layout.cell(placed[0].placement.row, placed[0].placement.col)
     assert cell.name == "Kultur, förmågor × Nära horisont"
     assert len(items) == db.session.scalar(select(func.count(Part.id)))
-    assert not any(i.placed for i in service.items_of(canvases["goals"]))
+    assert not any(i.placed for i in canvas_items.items_of(canvases["goals"]))
     own = next(c for c in canvases["per_initiative"] if c.initiative.key == "physical-literacy")
-    assert [i.key for i in service.items_of(own) if i.placed] == [f"p{part.id}"]
+    assert [i.key for i in canvas_items.items_of(own) if i.placed] == [f"p{part.id}"]
 
 
 def test_the_levers_grid_has_six_levers_by_three_horizons_with_their_labels(canvases):
-    layout = service.layout_of(canvases["levers"])
+    layout = canvas_items.layout_of(canvases["levers"])
     assert len(layout.cells) == 18
     assert [" ".join(l["lines"]) for l in layout.row_labels][0] == "Kultur, förmågor"
     assert [(" ".join(c["lines"]), c["subtitle"]) for c in layout.col_labels] == [
         ("Nära horisont", "Hävstång från dagens läge"), ("Nästa horisont", "Katalysera förändring"),
         ("Ny horisont", "Det nya normala")]
-    challenges = service.layout_of(canvases["challenges"])
+    challenges = canvas_items.layout_of(canvases["challenges"])
     assert sorted(Counter_rows(challenges)) == [3, 3, 4]
 
 
@@ -75,7 +78,7 @@ def test_a_free_canvas_keeps_relative_coordinates_and_clamps_them_to_the_canvas(
     assert (_placement(goals, key).x, _placement(goals, key).y) == (0.25, 0.75)
     service.move(goals, key, "point", member, "1.7", "-3")
     assert (_placement(goals, key).x, _placement(goals, key).y) == (1.0, 0.0)
-    svg = service.render_svg(goals)
+    svg = canvas_live.render_svg(goals)
     assert f'id="it-{key}"' in svg and 'transform="translate(1000.0 0.0)"' in svg
 
 
@@ -86,12 +89,12 @@ def test_coordinates_that_are_not_numbers_are_refused_and_nothing_is_stored(canv
     with pytest.raises(service.CanvasError, match="två tal"):
         service.move(goals, key, "point", member, x, y)
     assert db.session.scalar(select(func.count(Move.id))) == 0
-    assert not service.item_on(goals, key).placed
+    assert not canvas_items.item_on(goals, key).placed
 
 
 def test_a_grid_snaps_a_dropped_point_to_the_cell_under_it(canvases, member):
     levers = canvases["levers"]
-    layout = service.layout_of(levers)
+    layout = canvas_items.layout_of(levers)
     key = f"p{_part('studentcoacher', 1).id}"
     target = layout.cell(3, 2)  # Upphandlingar, investeringar, budgetar x Ny horisont
     x = (target.x + target.w * 0.9) / layout.width
@@ -127,7 +130,7 @@ def test_zones_and_the_tray_are_targets_and_every_move_is_recorded_with_who_from
     moves = db.session.scalars(select(Move).order_by(Move.seq)).all()
     assert [(m.seq, m.user_id, m.from_x, m.to_x, m.to_y) for m in moves] == [
         (1, member.id, None, 0.5, 0.48), (2, member.id, 0.5, None, None)]
-    history = service.history(goals)
+    history = history_of(goals)
     assert history[0]["what"] == "Studentcoacher" and history[0]["to"] == "brickan"
     assert history[1]["to"].startswith("nära Mitten: alla tre målen")
 
@@ -140,7 +143,7 @@ def test_undo_takes_back_the_last_move_and_records_it(canvases, member):
     service.undo_last(levers, member)
     assert (_placement(levers, key).row, _placement(levers, key).col) == (1, 1)
     service.undo_last(levers, member)
-    assert not service.item_on(levers, key).placed
+    assert not canvas_items.item_on(levers, key).placed
     moves = db.session.scalars(select(Move).order_by(Move.seq)).all()
     assert [(m.kind, m.undone, m.undoes_seq) for m in moves] == [
         ("move", True, None), ("move", True, None), ("undo", False, 2), ("undo", False, 1)]
@@ -192,15 +195,15 @@ def test_concurrent_moves_of_one_item_end_in_the_last_acknowledged_move_and_hist
 def test_a_locked_canvas_or_a_viewer_without_rights_cannot_move(canvases, member, facilitator):
     goals = canvases["goals"]
     key = f"i{_initiative('studentcoacher').id}"
-    service.set_access(goals, "facilitators", facilitator)
+    locks.set_access(goals, "facilitators", facilitator)
     with pytest.raises(Forbidden):
         service.move(goals, key, "zone:goal-all", member)
     service.move(goals, key, "zone:goal-all", facilitator)
-    service.set_access(goals, "locked", facilitator)
+    locks.set_access(goals, "locked", facilitator)
     with pytest.raises(Forbidden):
         service.move(goals, key, "tray", facilitator)
     with pytest.raises(Forbidden):
-        service.set_access(goals, "members", member)
+        locks.set_access(goals, "members", member)
     with pytest.raises(Forbidden):
         service.move(goals, key, "tray", None)
 
@@ -212,7 +215,7 @@ def test_a_locked_item_stays_where_it_is_until_a_facilitator_unlocks_it(canvases
     with pytest.raises(service.CanvasError, match="låst"):
         service.move(levers, key, "cell:5:2", member)
     assert (_placement(levers, key).row, _placement(levers, key).col) == (0, 0)
-    assert 'class="lock"' in service.render_svg(levers)
+    assert 'class="lock"' in canvas_live.render_svg(levers)
     with pytest.raises(Forbidden):
         service.set_item_lock(levers, key, False, member)
     service.set_item_lock(levers, key, False, facilitator)
@@ -228,10 +231,10 @@ def test_a_snapshot_keeps_the_state_and_compare_names_what_moved_since(canvases,
     snapshot = service.take_snapshot(goals, "  Juli   2024 ", member)
     assert snapshot.name == "Juli 2024" and set(snapshot.placements) == {a, b}
     service.move(goals, a, "point", member, 0.9, 0.9)
-    changed = service.compare(goals, snapshot)
+    changed = snapshots.compare(goals, snapshot)
     assert [c["key"] for c in changed] == [a]
     assert changed[0]["then"].startswith("nära Mitten") and "(90 %, 90 %)" in changed[0]["now"]
-    old = service.render_svg(goals, readonly=True, placements=snapshot.placements, highlight={a})
+    old = canvas_live.render_svg(goals, readonly=True, placements=snapshot.placements, highlight={a})
     assert 'transform="translate(500.0 393.6)"' in old and "moved-ring" in old and 'tabindex' not in old
     with pytest.raises(service.CanvasError, match="redan"):
         service.take_snapshot(goals, "Juli 2024", member)
@@ -241,7 +244,8 @@ def test_a_snapshot_keeps_the_state_and_compare_names_what_moved_since(canvases,
 
 def test_relations_join_two_items_with_a_note_and_only_facilitators_draw_them(canvases, member, facilitator):
     goals = canvases["goals"]
-    assert len(service.relations_of(goals, {i.key: i for i in service.items_of(goals)})) == 1  # from the document
+    on_goals = {i.key: i for i in canvas_items.items_of(goals)}
+    assert len(canvas_items.relations_of(goals, on_goals)) == 1  # from the document
     a, b = f"i{_initiative('studentcoacher').id}", f"i{_initiative('physical-literacy').id}"
     with pytest.raises(Forbidden):
         service.add_relation(goals, a, b, "x", member)
@@ -252,10 +256,10 @@ def test_relations_join_two_items_with_a_note_and_only_facilitators_draw_them(ca
         service.add_relation(goals, a, a, "", facilitator)
     service.move(goals, a, "point", member, 0.1, 0.1)
     service.move(goals, b, "point", member, 0.9, 0.9)
-    svg = service.render_svg(goals)
+    svg = canvas_live.render_svg(goals)
     assert 'x1="100.0" y1="82.0" x2="900.0" y2="738.0"' in svg and "&lt;trygghet&gt;" in svg
-    service.remove_relation(goals, relation.id, facilitator)
-    assert 'x1="100.0"' not in service.render_svg(goals)
+    relations.remove_relation(goals, relation.id, facilitator)
+    assert 'x1="100.0"' not in canvas_live.render_svg(goals)
 
 
 def test_gap_counts_per_cell_with_filters_and_empty_cells(canvases, member):
@@ -266,16 +270,16 @@ def test_gap_counts_per_cell_with_filters_and_empty_cells(canvases, member):
     service.move(levers, studentcoacher_1, "cell:0:0", member)
     service.move(levers, studentcoacher_4, "cell:0:1", member)
     service.move(levers, spiral_1, "cell:0:0", member)
-    gaps = service.gap_counts(levers)
+    gaps = gap_counts(levers)
     counts = {(cell.row, cell.col): n for row in gaps["rows"] for cell, n in row}
     assert counts[(0, 0)] == 3 and counts[(0, 1)] == 1 and gaps["total"] == 4 and gaps["empty"] == 16
-    vasteras = service.gap_counts(levers, municipality="vasteras")
+    vasteras = gap_counts(levers, municipality="vasteras")
     assert vasteras["total"] == 2
-    potential = service.gap_counts(levers, status="potential")
+    potential = gap_counts(levers, status="potential")
     assert potential["total"] == 1 and potential["empty"] == 17
-    spiral = service.gap_counts(levers, initiative="utforskande-spiralen")
+    spiral = gap_counts(levers, initiative="utforskande-spiralen")
     assert spiral["total"] == 1
-    assert service.gap_counts(canvases["goals"]) == {}
+    assert gap_counts(canvases["goals"]) == {}
 
 
 def test_a_move_publishes_only_the_changed_item_or_cells_to_the_canvas_channel(app, canvases, member):
@@ -306,16 +310,16 @@ def test_custom_canvases_have_labelled_axes_or_named_rows_and_columns(app, demo,
     free = service.create_canvas("custom", "Effekt och insats", facilitator,
                                  layout={"mode": "free", "x": ["Liten insats", "Stor insats"],
                                          "y": ["Liten effekt", "Stor effekt"]})
-    layout = service.layout_of(free)
+    layout = canvas_items.layout_of(free)
     assert not layout.grid and layout.axes["right"] == "Stor insats"
     assert "Stor effekt, Liten insats" in [z.name for z in layout.zones]
     grid = service.create_canvas("custom", "Ansvar", facilitator,
                                  layout={"mode": "grid", "rows": "Västerås\n\nEskilstuna\n", "cols": "2024\n2025",
                                          "items": "parts"})
-    layout = service.layout_of(grid)
+    layout = canvas_items.layout_of(grid)
     assert [c.name for c in layout.cells] == ["Västerås × 2024", "Västerås × 2025", "Eskilstuna × 2024",
                                               "Eskilstuna × 2025"]
-    assert service.items_of(grid)[0].kind == "part"
+    assert canvas_items.items_of(grid)[0].kind == "part"
     for spec, message in [({"mode": "grid", "rows": "", "cols": "a"}, "minst en rad"),
                           ({"mode": "free", "x": ["", ""], "y": ["", ""]}, "axel"),
                           ({"mode": "grid", "rows": "\n".join("r%d" % i for i in range(13)), "cols": "a"}, "Högst")]:
@@ -339,14 +343,47 @@ def test_a_move_sends_the_history_list_to_everyone_following(app, canvases, memb
     broker.listen(f"canvas:{goals.id}@sv", opened=False)
 
 
-def test_the_live_history_reads_the_same_as_the_pages(app, canvases, member):
+class _HistoryList(html.parser.HTMLParser):
+    """The entries of `#history-list` as a browser reads them: (class, text) per <li>."""
+
+    def __init__(self, markup: str):
+        super().__init__(convert_charrefs=True)
+        self.entries, self._depth, self._li = [], 0, None
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if self._depth or attributes.get("id") == "history-list":
+            self._depth += tag not in ("br", "img", "input")
+        if self._depth and tag == "li":
+            self._li = [attributes.get("class") or "", []]
+
+    def handle_endtag(self, tag):
+        if self._depth and tag == "li" and self._li is not None:
+            self.entries.append((self._li[0], " ".join("".join(self._li[1]).split())))
+            self._li = None
+        if self._depth:
+            self._depth -= 1
+
+    def handle_data(self, data):
+        if self._li is not None:
+            self._li[1].append(data)
+
+
+def test_the_live_history_reads_the_same_as_the_pages(app, canvases, member, as_role):
     levers = canvases["levers"]
+    broker = app.extensions["live"]
+    broker.listen(f"canvas:{levers.id}@sv")
+    start = broker.latest_id()
     part = f"p{_part('studentcoacher', 1).id}"
     service.move(levers, part, "cell:1:1", member)
     service.move(levers, part, "cell:4:2", member)
     service.undo_last(levers, member)
-    plain = [(h["move"].seq, h["move"].kind, h["move"].undone, h["who"], h["what"], h["from"], h["to"])
-             for h in service.history_rows(levers)]
-    orm = [(h["move"].seq, h["move"].kind, h["move"].undone, h["who"], h["what"], h["from"], h["to"])
-           for h in service.history(levers)]
-    assert plain == orm and len(plain) == 3
+    live = [e.html for e in broker.events_after(f"canvas:{levers.id}@sv", start) if e.key == "history"][-1]
+    page = as_role("member").get(f"/canvases/{levers.id}").get_data(as_text=True)
+    entries = _HistoryList(live).entries
+    assert entries == _HistoryList(page).entries and len(entries) == 3
+    assert [c for c, _text in entries] == ["", "is-undone", ""]
+    assert [h["what"] for h in history_of(levers)] == [canvas_items.item_on(levers, part).name] * 3
+    broker.listen(f"canvas:{levers.id}@sv", opened=False)

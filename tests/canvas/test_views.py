@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from board.canvas import service
-from board.canvas.models import Move, Snapshot
+from board.canvas import live as canvas_live, locks, relations, service
+from board.canvas.models import CanvasRelation, Move, Snapshot
 from board.extensions import db
 from board.portfolio.models import Initiative, Part
 
@@ -210,8 +210,8 @@ def test_the_movers_answer_is_the_partial_the_stream_got_rendered_once_at_the_mo
     broker = app.extensions["live"]
     broker.listen(f"canvas:{goals.id}@sv")  # someone follows the canvas in Swedish, as the mover
     renders = []
-    real = service._render_moved_item
-    monkeypatch.setattr(service, "_render_moved_item", lambda *a: renders.append(a) or real(*a))
+    real = canvas_live.render_moved_item
+    monkeypatch.setattr(canvas_live, "render_moved_item", lambda *a: renders.append(a) or real(*a))
     member, key = as_role("member"), _key("studentcoacher")
     start = broker.latest_id()
     for x in ("0.3", "0.4"):
@@ -232,9 +232,8 @@ def test_the_movers_answer_is_the_partial_the_stream_got_rendered_once_at_the_mo
 
 def test_a_move_of_an_item_with_a_relation_redraws_the_lines_others_not(app, canvases, as_role, facilitator):
     goals = canvases["goals"]
-    CanvasRelation = service.CanvasRelation
     for r in db.session.scalars(select(CanvasRelation).where(CanvasRelation.canvas_id == goals.id)).all():
-        service.remove_relation(goals, r.id, facilitator)
+        relations.remove_relation(goals, r.id, facilitator)
     tied, other, loose = _key("studentcoacher"), _key("physical-literacy"), _key("utforskande-spiralen")
     service.add_relation(goals, tied, other, "", facilitator)
     broker, member = app.extensions["live"], as_role("member")
@@ -274,7 +273,7 @@ def test_move_fields_are_checked_as_the_form_does_without_building_it(canvases, 
 def test_a_move_on_an_unknown_canvas_is_404_and_a_viewer_who_may_not_move_gets_403(canvases, as_role, facilitator):
     member = as_role("member")
     assert member.post("/canvases/999999/move", {"item": "i1", "target": "tray"}, htmx=True).status_code == 404
-    service.set_access(canvases["goals"], "locked", facilitator)
+    locks.set_access(canvases["goals"], "locked", facilitator)
     response = member.post(f"/canvases/{canvases['goals'].id}/move",
                            {"item": _key("studentcoacher"), "target": "tray"}, htmx=True)
     assert response.status_code == 403 and _moves() == 0
