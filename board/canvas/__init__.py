@@ -12,11 +12,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     archive.init_archive(app)  # export, restore, erase and retention of its objects
-    live.channel_kind(app, "canvas", views._authorize_stream, _snapshot)
-
-
-def _snapshot(key: str) -> str:
-    from board.canvas import service
-    from board.inputs import parse_id
-
-    return service.render_live_region(service.get_canvas_or_404(parse_id(key)))
+    live.channel_kind(app, "canvas", views._authorize_stream, views.live_region_snapshot)

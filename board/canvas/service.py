@@ -16,12 +16,5 @@ from board.canvas.live import channel, render_canvas_readonly, render_live_regio
 from board.canvas.locks import set_item_lock  # noqa: F401
 from board.canvas.moves import move, undo_last  # noqa: F401
 from board.canvas.relations import add_relation  # noqa: F401
-from board.canvas.models import Canvas
 from board.canvas.snapshots import take_snapshot  # noqa: F401
-from board.extensions import db
 
-
-def get_canvas_or_404(canvas_id: int) -> Canvas:
-    """The canvas, or a 404: the live stream's registration in views loads its canvas with this
-    (the one 404 left here, until that registration moves to where the views can load it)."""
-    return db.get_or_404(Canvas, canvas_id)

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from board import audit, exports, live, participants
 from board.auth.forms import EmptyForm
 from board.auth.permissions import login_required, require_login
-from board.canvas import bp, live as canvas_live, locks, moves, relations, service, snapshots
+from board.canvas import bp, live as canvas_live, locks, moves, relations, snapshots
 from board.canvas.access import can_manage, can_move, can_view
 from board.canvas.canvases import all_canvases, create_canvas, get_canvas
 from board.canvas.errors import CanvasError
@@ -23,9 +23,9 @@ from board.canvas.history import history as recent_moves
 from board.canvas.items import canvas_ref, item_key
 from board.extensions import htmx
 from board.forms import clean_text
-from board.web import is_partial
-from board.ratelimit import limited
 from board.inputs import parse_id
+from board.ratelimit import limited
+from board.web import is_partial
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -54,6 +54,11 @@ def _authorize_stream(key: str) -> None:
     if parse_id(key) is None:
         abort(404)
     load_canvas(parse_id(key))
+
+
+def live_region_snapshot(key: str) -> str:
+    """The whole live region of `canvas:<key>`, for a stream that (re)starts (already authorised)."""
+    return canvas_live.render_live_region(_canvas_or_404(parse_id(key) or 0))
 
 
 def _hx() -> bool:
