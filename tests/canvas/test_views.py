@@ -3,6 +3,8 @@ bad input, snapshots, relations, locks, gaps and exports."""
 import re
 
 import pytest
+
+from tests import html
 from sqlalchemy import func, select
 
 from board.canvas import live as canvas_live, locks, relations, service
@@ -58,7 +60,9 @@ def test_a_member_moves_with_htmx_and_gets_the_item_back_as_a_partial(canvases, 
     body = response.get_data(as_text=True)
     assert "<html" not in body and "Studentcoacher:" in body
     assert f'<hx-partial hx-target="#it-{key}" hx-swap="outerHTML strip:true">' in body
-    assert 'transform="translate(300.0 492.0)"' in body and '<hx-partial hx-target="#tray"' in body
+    page = html.parse(body)
+    assert page.attr(f"#it-{key}", "transform") == "translate(300.0 492.0)"
+    assert page.attrs("hx-partial", "hx-target") == [f"#it-{key}", "#tray"]
     assert _moves() == 1
 
 
