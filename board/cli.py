@@ -44,7 +44,7 @@ def _load_json(path: str):
             return importer.load(f.read())
     except FileNotFoundError:
         raise click.ClickException(f"no such file: {path}") from None
-    except importer.ImportError_ as error:
+    except importer.InvalidPortfolio as error:
         raise click.ClickException(f"{path} is not valid JSON: {' '.join(error.errors)}") from None
 
 
@@ -54,7 +54,7 @@ def portfolio_import(file: str):
     """Import a portfolio JSON file. Validates all of it first; running it twice changes nothing."""
     try:
         summary = importer.import_portfolio(_load_json(file))
-    except importer.ImportError_ as error:
+    except importer.InvalidPortfolio as error:
         click.echo(f"{file}: {len(error.errors)} problem(s), nothing was imported:", err=True)
         for line in error.errors:
             click.echo(f"  {line}", err=True)

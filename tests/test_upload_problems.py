@@ -57,7 +57,7 @@ def test_a_real_portfolio_with_problems_deep_inside_lists_each_at_its_path_in_th
     before = database_state()
     with app.test_request_context("/"):
         flask_session["lang"] = lang
-        with pytest.raises(importer.ImportError_) as error:
+        with pytest.raises(importer.InvalidPortfolio) as error:
             importer.import_portfolio(data)
     assert error.value.errors == expected_portfolio_problems(data, lang)
     assert database_state() == before

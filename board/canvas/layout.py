@@ -264,10 +264,15 @@ def place_items(layout: Layout, items: list) -> dict[tuple[int, int], list]:
     return per_cell
 
 
+# The heat scale: the most items a cell may hold for each step (heat-0 .. heat-3; more is heat-4).
+# Fixed, so that a cell's colour does not depend on the other cells (it is swapped alone). The
+# map's filters recount cells in the browser: the SVG carries these steps (data-heat-steps), so
+# the scale is written only here.
+HEAT_STEPS = (0, 1, 3, 7)
+
+
 def heat_class(count: int) -> str:
-    """A fixed scale, so that a cell's colour does not depend on the other cells (it is swapped alone)."""
-    return "heat-0" if count == 0 else "heat-1" if count == 1 else "heat-2" if count <= 3 else \
-        "heat-3" if count <= 7 else "heat-4"
+    return f"heat-{next((step for step, most in enumerate(HEAT_STEPS) if count <= most), len(HEAT_STEPS))}"
 
 
 def where(layout: Layout, x=None, y=None, row=None, col=None) -> str:

@@ -28,7 +28,7 @@ from board.portfolio.models import (
 )
 
 
-class ImportError_(uploads.UploadError):
+class InvalidPortfolio(uploads.UploadError):
     """The document is not a valid portfolio; `errors` lists every problem with its path."""
 
 
@@ -55,11 +55,11 @@ MAX_BYTES = 16 * 1024 * 1024  # the demo portfolio is 60 kB; a region's portfoli
 
 def load(raw: bytes):
     """The document in a file's bytes, read as every upload is (board/uploads.py: size, nesting,
-    numbers bounded), or ImportError_ saying why it cannot be read."""
+    numbers bounded), or InvalidPortfolio saying why it cannot be read."""
     try:
         return uploads.read_json(raw, max_bytes=MAX_BYTES)
     except uploads.UploadError as problem:
-        raise ImportError_(problem.errors) from None
+        raise InvalidPortfolio(problem.errors) from None
 
 
 def validate(data) -> list[str]:
@@ -93,12 +93,12 @@ def _upsert(model, lookup: dict, **values):
 def import_portfolio(data) -> Summary:
     """Validate and import a whole portfolio document in one transaction (see module docstring).
 
-    Raises ImportError_ with every problem when the document is invalid; nothing is written then.
+    Raises InvalidPortfolio with every problem when the document is invalid; nothing is written then.
     """
     try:
         doc = schema.validate(data)
     except uploads.UploadError as problem:
-        raise ImportError_(problem.errors) from None
+        raise InvalidPortfolio(problem.errors) from None
     summary = Summary()
     session = db.session()
 

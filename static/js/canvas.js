@@ -268,8 +268,13 @@
   // The gaps panel's filters (organisation, initiative, status) count only the matching items in
   // the table (server) and here on the live map: others fade, and each cell's count and heat
   // colour are those of the matching items. Re-applied after every swap (a move redraws cells).
+  // The scale comes from the server (data-heat-steps: the most items of each step), never from here.
   var HEAT = ["heat-0", "heat-1", "heat-2", "heat-3", "heat-4"];
-  function heatOf(n) { return n === 0 ? 0 : n === 1 ? 1 : n <= 3 ? 2 : n <= 7 ? 3 : 4; }
+  function heatOf(n, s) {
+    var steps = (s.getAttribute("data-heat-steps") || "").split(" ").map(Number);
+    for (var i = 0; i < steps.length; i++) if (n <= steps[i]) return i;
+    return steps.length;
+  }
   function applyFilters() {
     var s = svg(), org = document.getElementById("gap-municipality");
     if (!s || !org) return;
@@ -291,7 +296,7 @@
         el.classList.toggle("is-filtered-out", !ok);
       });
       HEAT.forEach(function (c) { cell.classList.remove(c); });
-      cell.classList.add(HEAT[heatOf(n)]);
+      cell.classList.add(HEAT[heatOf(n, s)]);
       var count = cell.querySelector(".cell-count");
       if (count) count.textContent = String(n);
     });

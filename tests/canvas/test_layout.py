@@ -136,3 +136,11 @@ def test_what_a_canvas_holds_and_a_custom_layout():
     assert grid.grid and grid.items == "parts" and [c.name for c in grid.cells] == ["A × X", "B × X"]
     free = layout.custom_layout({"mode": "free", "x": ["V", "H"], "y": ["N", "U"]})
     assert not free.grid and free.axes == {"left": "V", "right": "H", "bottom": "N", "top": "U"}
+
+
+def test_the_heat_scale_is_fixed_and_the_same_for_the_table_and_the_map():
+    from board.canvas.layout import HEAT_STEPS, heat_class
+
+    assert [heat_class(n) for n in (0, 1, 2, 3, 4, 7, 8, 60)] == \
+        ["heat-0", "heat-1", "heat-2", "heat-2", "heat-3", "heat-3", "heat-4", "heat-4"]
+    assert HEAT_STEPS == (0, 1, 3, 7)  # what the map's filters read from data-heat-steps

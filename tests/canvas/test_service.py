@@ -389,3 +389,10 @@ def test_the_live_history_reads_the_same_as_the_pages(app, canvases, member, as_
     assert [c for c, _text in entries] == ["", "is-undone", ""]
     assert [h["what"] for h in history_of(levers)] == [canvas_items.item_on(levers, part).name] * 3
     broker.listen(f"canvas:{levers.id}@sv", opened=False)
+
+
+def test_the_map_carries_the_heat_scale_its_filters_recount_with(canvases):
+    from board.canvas.layout import HEAT_STEPS
+
+    svg = parse_html(canvas_live.render_svg(canvases["levers"]))
+    assert svg.one("svg").attributes["data-heat-steps"] == " ".join(map(str, HEAT_STEPS))

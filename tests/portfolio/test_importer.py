@@ -82,7 +82,7 @@ def test_import_updates_changed_fields_and_removes_dropped_parts(app, data):
 ])
 def test_invalid_file_names_the_exact_field_and_writes_nothing(app, data, mutate, path):
     mutate(data)
-    with pytest.raises(importer.ImportError_) as error:
+    with pytest.raises(importer.InvalidPortfolio) as error:
         importer.import_portfolio(data)
     assert any(line.startswith(path + ":") for line in error.value.errors), error.value.errors
     assert count(Initiative) == 0 and count(Part) == 0
@@ -113,7 +113,7 @@ def test_relations_between_parts_round_trip(app, data):
 
 def test_a_relation_to_a_missing_part_is_refused_and_nothing_is_written(app, data):
     data["initiatives"][0]["relations"].append({"to": "ungdomsdelaktighet", "from_part": 1, "to_part": 9})
-    with pytest.raises(importer.ImportError_) as error:
+    with pytest.raises(importer.InvalidPortfolio) as error:
         importer.import_portfolio(data)
     assert "initiatives[0].relations[0].to_part: ungdomsdelaktighet har ingen del 9" in error.value.errors
     assert count(Initiative) == 0
@@ -135,5 +135,5 @@ def test_a_portfolio_file_nested_deep_or_with_a_huge_number_is_explained_and_sto
 
 @pytest.mark.parametrize("content", [b"[" * 5000 + b"]" * 5000, b'{"a": ' + b"9" * 5000 + b"}"])
 def test_importer_load_reads_bytes_as_every_upload_does(content):
-    with pytest.raises(importer.ImportError_):
+    with pytest.raises(importer.InvalidPortfolio):
         importer.load(content)
