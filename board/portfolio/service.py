@@ -4,7 +4,7 @@ import unicodedata
 from collections import Counter
 from typing import Callable
 
-from flask import Flask, abort, current_app, render_template
+from flask import Flask, current_app, render_template
 from markupsafe import Markup
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
@@ -92,21 +92,15 @@ def initiatives_query(municipality: str | None = None, challenge: str | None = N
     return stmt.order_by(Initiative.name)
 
 
-def get_initiative_or_404(key: str) -> Initiative:
-    """The initiative with this key, or a 404 (also for a key with NUL, which PostgreSQL refuses)."""
+def find_initiative(key: str) -> Initiative | None:
+    """The initiative with this key, or None (also for a key with NUL, which PostgreSQL refuses)."""
     if "\x00" in key:
-        abort(404)
-    initiative = db.session.scalar(select(Initiative).where(Initiative.key == key))
-    if initiative is None:
-        abort(404)
-    return initiative
+        return None
+    return db.session.scalar(select(Initiative).where(Initiative.key == key))
 
 
-def get_part_or_404(initiative: Initiative, n: int) -> Part:
-    part = next((p for p in initiative.parts if p.n == n), None)
-    if part is None:
-        abort(404)
-    return part
+def find_part(initiative: Initiative, n: int) -> Part | None:
+    return next((p for p in initiative.parts if p.n == n), None)
 
 
 def relations_of(initiative: Initiative) -> list[Relation]:
@@ -238,10 +232,11 @@ def add_relation(initiative: Initiative, other_key: str, note: str) -> Relation:
     return relation
 
 
-def delete_relation(initiative: Initiative, relation_id: int) -> None:
+def delete_relation(initiative: Initiative, relation_id: int) -> bool:
+    """Remove one of the initiative's relations; False when it has no such relation."""
     relation = next((r for r in relations_of(initiative) if r.id == relation_id), None)
     if relation is None:
-        abort(404)
+        return False
     touched = {i for i in (relation.from_initiative, relation.to_initiative,
                            relation.from_part and relation.from_part.initiative,
                            relation.to_part and relation.to_part.initiative) if i}
@@ -249,6 +244,7 @@ def delete_relation(initiative: Initiative, relation_id: int) -> None:
     db.session.commit()
     for other in touched:
         publish_initiative(other)
+    return True
 
 
 def render_initiative(initiative: Initiative) -> str:

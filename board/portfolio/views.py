@@ -8,7 +8,7 @@ from board.auth.forms import EmptyForm
 from board.auth.permissions import facilitator_required, login_required, require_login
 from board.extensions import db
 from board.forms import clean_text
-from board.portfolio import bp, service
+from board.portfolio import bp, lookups, service
 from board.portfolio.forms import InitiativeForm, PartForm, RelationForm
 from board.portfolio.models import INITIATIVE_STATUSES
 from board.web import render_page_or_fragment
@@ -16,11 +16,11 @@ from board.web import render_page_or_fragment
 
 def _authorize_initiative_channel(key: str) -> None:
     require_login()
-    service.get_initiative_or_404(key)
+    lookups.initiative_or_404(key)
 
 
 def _snapshot_initiative_channel(key: str) -> str:
-    return service.render_initiative(service.get_initiative_or_404(key))
+    return service.render_initiative(lookups.initiative_or_404(key))
 
 
 @bp.get("/")
@@ -85,7 +85,7 @@ def create():
 def show(key: str):
     """An initiative: aims, parts (existing and potential), relations, challenges; live."""
     since = live.latest_id()  # before the queries, so a change committed meanwhile is replayed
-    initiative = service.get_initiative_or_404(key)
+    initiative = lookups.initiative_or_404(key)
     return render_template("portfolio/show.html", initiative=initiative, live_since=since,
                            relations=service.relations_of(initiative), sections=service.initiative_sections(initiative),
                            relation_form=_relation_form(RelationForm(), initiative), empty_form=EmptyForm())
@@ -95,7 +95,7 @@ def show(key: str):
 @facilitator_required
 def edit(key: str):
     """Edit an initiative (facilitators); viewers of its page see the change live."""
-    initiative = service.get_initiative_or_404(key)
+    initiative = lookups.initiative_or_404(key)
     form = _initiative_form(InitiativeForm(obj=None if request.method == "POST" else initiative))
     if request.method == "GET":
         form.aims.data = "\n".join(initiative.aims or [])
@@ -113,7 +113,7 @@ def edit(key: str):
 @facilitator_required
 def delete(key: str):
     """Ask, then delete an initiative with its parts and relations (facilitators)."""
-    initiative = service.get_initiative_or_404(key)
+    initiative = lookups.initiative_or_404(key)
     form = EmptyForm()
     if form.validate_on_submit():
         service.delete_initiative(initiative)
@@ -127,7 +127,7 @@ def delete(key: str):
 @facilitator_required
 def part_create(key: str):
     """Add a part to an initiative (facilitators)."""
-    initiative = service.get_initiative_or_404(key)
+    initiative = lookups.initiative_or_404(key)
     form = PartForm()
     if request.method == "GET":
         form.n.data = max((p.n for p in initiative.parts), default=0) + 1
@@ -139,8 +139,8 @@ def part_create(key: str):
 @facilitator_required
 def part_edit(key: str, n: int):
     """Edit a part of an initiative (facilitators)."""
-    initiative = service.get_initiative_or_404(key)
-    part = service.get_part_or_404(initiative, n)
+    initiative = lookups.initiative_or_404(key)
+    part = lookups.part_or_404(initiative, n)
     form = PartForm(obj=None if request.method == "POST" else part)
     return _save_part(initiative, form, part)
 
@@ -160,8 +160,8 @@ def _save_part(initiative, form: PartForm, part):
 @facilitator_required
 def part_delete(key: str, n: int):
     """Remove a part from an initiative (facilitators)."""
-    initiative = service.get_initiative_or_404(key)
-    part = service.get_part_or_404(initiative, n)
+    initiative = lookups.initiative_or_404(key)
+    part = lookups.part_or_404(initiative, n)
     if not EmptyForm().validate_on_submit():
         abort(400)
     service.delete_part(initiative, part)
@@ -179,7 +179,7 @@ def _relation_form(form: RelationForm, initiative) -> RelationForm:
 @facilitator_required
 def relation_create(key: str):
     """Record a strategic relation to another initiative (facilitators)."""
-    initiative = service.get_initiative_or_404(key)
+    initiative = lookups.initiative_or_404(key)
     form = _relation_form(RelationForm(), initiative)
     if form.validate_on_submit():
         try:
@@ -197,8 +197,9 @@ def relation_create(key: str):
 @facilitator_required
 def relation_delete(key: str, relation_id: int):
     """Remove a relation (facilitators)."""
-    initiative = service.get_initiative_or_404(key)
+    initiative = lookups.initiative_or_404(key)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    service.delete_relation(initiative, relation_id)
+    if not service.delete_relation(initiative, relation_id):
+        abort(404)
     return redirect(url_for("portfolio.show", key=key) + "#relationer", 303)

@@ -17,6 +17,7 @@ from board.shared import public_url
 from board.auth.forms import EmptyForm
 from board.auth.permissions import login_required, require_login
 from board.extensions import db, htmx
+from board.portfolio import lookups as portfolio_lookups
 from board.portfolio import service as portfolio
 from board.walls import bp, live as wall_live, service
 from board.walls.forms import AuthorForm, SectionForm, VoteForm, WallForm
@@ -153,7 +154,7 @@ def index():
 @login_required
 def for_initiative(key: str):
     """The initiative's wall. Until it has one, the page offers to open it: the POST creates it."""
-    initiative = portfolio.get_initiative_or_404(key)
+    initiative = portfolio_lookups.initiative_or_404(key)
     if request.method == "POST":
         if not EmptyForm().validate_on_submit():
             abort(400)

@@ -202,17 +202,17 @@ def test_a_change_committed_while_the_page_renders_is_replayed_by_its_stream(dem
     import re
 
     from board import live
-    from board.portfolio import service
+    from board.portfolio import lookups
 
     published = []
-    original = service.get_initiative_or_404
+    original = lookups.initiative_or_404
 
     def load_then_someone_else_saves(key):
         initiative = original(key)
         published.append(live.publish(f"initiative:{key}", "<p>ändrat under tiden</p>", key="initiative"))
         return initiative
 
-    monkeypatch.setattr(service, "get_initiative_or_404", load_then_someone_else_saves)
+    monkeypatch.setattr(lookups, "initiative_or_404", load_then_someone_else_saves)
     page = member.get("/initiatives/studentcoacher").get_data(as_text=True)
     since = int(re.search(r"since=(\d+)", page).group(1))
     assert published and since < published[0]
