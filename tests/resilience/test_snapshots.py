@@ -1,6 +1,6 @@
 """After a restart every browser reconnects at once with an id the new process does not know: the
 whole region is rendered once for all of them, and again only after something changed."""
-from board.walls import service
+from board.walls import live as wall_live
 
 from .writes import PATHS
 
@@ -19,8 +19,8 @@ def test_reconnects_with_unknown_ids_share_one_render_until_the_channel_changes(
     note = PATHS["note"](app, as_role).prepare()
     channel = "wall:" + note.url.split("/")[2]
     renders = []
-    real = service.render_board
-    monkeypatch.setattr(service, "render_board", lambda wall: renders.append(wall.id) or real(wall))
+    real = wall_live.render_board
+    monkeypatch.setattr(wall_live, "render_board", lambda wall: renders.append(wall.id) or real(wall))
 
     first = [_first_chunk(note.actor, channel, "1") for _ in range(5)]  # "1": from before this process
     assert len(renders) == 1
