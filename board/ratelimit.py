@@ -175,7 +175,7 @@ class Limiter:
             self.limiter._check_request_limit(callable_name=self.names[group], in_middleware=False)
         except RateLimitExceeded:
             breached = self.limiter.current_limit
-            raise RateLimited(breached.reset_at - clock() if breached else 1) from None
+            raise RateLimited(breached.reset_at - time.time() if breached else 1) from None
 
     def add(self, group: str, scope: str, key: str, amount: int, seconds: int | None = None) -> None:
         """Count `amount` requests at once (as if they had been sent; tests and tools)."""
@@ -184,8 +184,7 @@ class Limiter:
         name = f"RATELIMIT_{group.upper()}" + ("_ADDRESS" if scope == "address" else "")
         for item in parse_many(self.config[name]):
             if seconds is None or item.get_expiry() == seconds:
-                if not self.limiter.limiter.hit(item, self.prefix, key, f"{group}-{scope}", cost=amount):
-                    raise ValueError(f"{amount} more do not fit under {item}")
+                assert self.limiter.limiter.hit(item, self.prefix, key, f"{group}-{scope}", cost=amount)
 
 
 def limited(group: str):

@@ -8,9 +8,7 @@ import contextvars
 import os
 import re
 import time
-import types
 
-import limits
 import pytest
 from sqlalchemy import func, select
 
@@ -45,7 +43,7 @@ def _reset() -> None:
         import redis
 
         with redis.Redis.from_url(REDIS_URL) as store:
-            for key in store.scan_iter("LIMITS:LIMITER/tavlan:rl/*"):
+            for key in store.scan_iter("tavlan:rl:*"):
                 store.delete(key)
 
 
@@ -72,7 +70,6 @@ def one_minute(monkeypatch):
     minute, however long the test takes on a busy machine (the strictest case for a room)."""
     now = time.time()
     monkeypatch.setattr(ratelimit, "clock", lambda: now)
-    monkeypatch.setattr("limits.storage.memory.time", types.SimpleNamespace(time=lambda: now))
 
 
 class Phone:
@@ -391,12 +388,12 @@ def test_with_redis_two_app_instances_share_the_counters(limited, meeting):
     import redis
 
     first = limited(RATELIMIT_ANSWER="10 per minute")
-    assert type(first.extensions["ratelimit"].limiter.storage).__name__ == "RedisStorage"
+    assert isinstance(first.extensions["ratelimit"].counters, ratelimit.RedisCounters)
     phone = Phone(first)
     phone.get(f"/j/{meeting['session'].code}")
     for _ in range(6):
         assert phone.post(_answer_url(meeting), {"option": meeting["options"][0]}).status_code == 200
-    keys = redis.Redis.from_url(REDIS_URL).keys("LIMITS:LIMITER/tavlan:rl/participant:*/answer-person/*")
+    keys = redis.Redis.from_url(REDIS_URL).keys("tavlan:rl:answer-person:participant:*")
     assert keys, "the counter is not in Redis"
     # A second instance binds the limiter anew (a new connection; a memory store would start at 0).
     second = limited(RATELIMIT_ANSWER="10 per minute")
@@ -435,52 +432,40 @@ def test_two_gunicorn_workers_with_redis_count_one_address_together(app, meeting
         _reset()
 
 
-def _frozen(monkeypatch, start: float) -> list[float]:
-    """The memory store's clock, moved by hand."""
-    now = [start]
-    monkeypatch.setattr("limits.storage.memory.time", types.SimpleNamespace(time=lambda: now[0]))
-    return now
+def test_idle_counters_are_swept_and_live_ones_keep_counting(monkeypatch):
+    """Memory counters (one per phone and group) do not pile up: once a minute, keys idle for two
+    of their windows are dropped, and keys still counting are kept as they were."""
+    now = [1_000_000.0]
+    monkeypatch.setattr(ratelimit, "clock", lambda: now[0])
+    counters = ratelimit.MemoryCounters()
+    three, busy = ratelimit.parse("3 per 1 second")[0], ratelimit.parse("3 per hour")[0]
+    phone, address = [("p:1", three)], [("a:3600", busy)]  # a key ends in its window's seconds
+    assert [counters.check(phone) == 0 for _ in range(4)] == [True, True, True, False]
+    assert counters.check(address) == 0
+    for n in range(1000):
+        counters.check([(f"idle:{n}:1", three)])
+    now[0] += 61  # the sweep is due; the one-second keys are long over, the hour's key is not
+    assert counters.check(address) == 0
+    assert set(counters.windows) == {"a:3600"}
+    assert counters.check(address) == 0 and counters.check(address) > 0, "the hour still counts: 3, then no more"
+    assert [counters.check(phone) == 0 for _ in range(4)] == [True, True, True, False]
 
 
-def test_idle_counters_are_swept_and_live_ones_keep_counting(limited, monkeypatch):
-    """Memory counters (one per phone and group) do not pile up: keys whose windows are over are
-    dropped, and keys still counting are kept as they were."""
-    now = _frozen(monkeypatch, 3_600_000.0)
-    app = limited(RATELIMIT_ANSWER="3 per 1 second", RATELIMIT_ANSWER_ADDRESS="3 per hour")
-    limiter = app.extensions["ratelimit"]
-    store = limiter.limiter.storage
-    with app.test_request_context():
-        for n in range(1000):
-            limiter.add("answer", "person", f"idle:{n}", 1)
-        limiter.add("answer", "address", "a", 2)
-    now[0] += 61  # the one-second keys are long over, the hour's key is not
-    store._MemoryStorage__expire_events()  # what its timer does every 10 ms
-    assert len(store.storage) == 1 and "/a/answer-address/" in next(iter(store.storage))
-    with app.test_request_context():
-        limiter.add("answer", "address", "a", 1)  # the hour still counts: 3, then no more
-        with pytest.raises(ValueError):
-            limiter.add("answer", "address", "a", 1)
-
-
-def test_a_window_carries_its_count_into_the_next_so_a_burst_at_the_boundary_is_cut(limited, monkeypatch):
+def test_a_window_carries_its_count_into_the_next_so_a_burst_at_the_boundary_is_cut(monkeypatch):
     """60 answers at the end of one minute and 60 more at the start of the next would pass a fixed
     window; the sliding counter carries the first 60 over and fades them out over the minute."""
-    now = _frozen(monkeypatch, 2_000_040.0)  # the start of a minute
-    app = limited()
-    limiter = app.extensions["ratelimit"].limiter
-    item = next(iter(limits.parse_many("60 per minute")))
-
-    def hit():
-        return limiter.limiter.hit(item, "answer-person:x")
-
-    assert hit()  # the window starts here
+    now = [2_000_000.0]
+    monkeypatch.setattr(ratelimit, "clock", lambda: now[0])
+    counters = ratelimit.MemoryCounters()
+    key = [("answer-person:x:60", ratelimit.parse("60 per minute")[0])]
+    assert counters.check(key) == 0  # the window starts here
     now[0] += 59
-    assert all(hit() for _ in range(59))
-    assert not hit()
+    assert all(counters.check(key) == 0 for _ in range(59))
+    assert counters.check(key) > 0
     now[0] += 2  # the next window started a second ago: 59 of the 60 carried still count
-    assert hit() and not hit()
+    assert counters.check(key) == 0 and 0 < counters.check(key) <= 60
     now[0] += 30  # half the carried count has faded: about 30 more fit
-    passed = sum(hit() for _ in range(40))
+    passed = sum(counters.check(key) == 0 for _ in range(40))
     assert 28 <= passed <= 31
 
 
