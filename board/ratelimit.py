@@ -105,32 +105,151 @@ def account_key() -> str:
     return "account:" + hashlib.sha256(f"{email}|{request.remote_addr or '-'}".encode()).hexdigest()[:32]
 
 
+def _wait(rate: Rate, start: float, count: int, previous: int, now: float) -> float:
+    """Seconds until one more request fits under `rate`, for a key refused at `now`."""
+    if count >= rate.amount:  # this window alone is full: wait for it to end and the carry to fade enough
+        return start + rate.seconds * (2 - rate.amount / count) - now
+    if previous:
+        return start + rate.seconds * (1 - (rate.amount - count) / previous) - now
+    return start + rate.seconds - now  # only a count of several at once (Limiter.add) overflows here
+
+
+class MemoryCounters:
+    """Sliding-window counters in this worker's memory: key -> [window start, count, previous count].
+
+    No lock: a gevent worker never switches between the read and the write of a check (no I/O in
+    between); threads could at worst miss a count. Keys idle for two windows are swept once a
+    minute, a few hundred at a time, so the sweep never holds a worker for long."""
+
+    SWEEP_SECONDS = 60.0
+    KEYS_PER_STEP = 500
+
+    def __init__(self) -> None:
+        self.windows: dict[str, list] = {}
+        self._sweep_due = 0.0
+
+    def check(self, keys: list[tuple[str, Rate]], cost: int = 1) -> float:
+        """Count `cost` for every key if all have room and return 0; else count nothing and return
+        the seconds until the fullest key has room."""
+        now = clock()
+        if now >= self._sweep_due:
+            self._sweep_due = now + self.SWEEP_SECONDS
+            self.sweep(now)
+        windows = self.windows
+        states = []
+        refused = None
+        for key, rate in keys:
+            state = windows.get(key)
+            if state is None or now >= state[0] + 2 * rate.seconds:
+                state = [now, 0, 0]
+            elif now >= state[0] + rate.seconds:
+                state = [state[0] + rate.seconds, 0, state[1]]
+            start, count, previous = state
+            carried = int(previous * (start + rate.seconds - now) / rate.seconds) if previous else 0
+            if carried + count + cost > rate.amount:
+                refused = max(refused or 0.0, _wait(rate, start, count, previous, now))
+            states.append((key, state))
+        if refused is not None:
+            return max(refused, 1.0)
+        for key, state in states:
+            state[1] += cost
+            windows[key] = state
+        return 0.0
+
+    def sweep(self, now: float) -> None:
+        for n, key in enumerate(list(self.windows)):
+            if n % self.KEYS_PER_STEP == self.KEYS_PER_STEP - 1:
+                time.sleep(0)  # a gevent worker serves waiting requests between steps
+            state = self.windows.get(key)
+            # The key ends in its window's length (see Limiter._keys): idle for two, it counts nothing.
+            if state is not None and now >= state[0] + 2 * int(key.rsplit(":", 1)[1]):
+                del self.windows[key]
+
+
+# KEYS: one hash per counter. ARGV: now, cost, then per key its amount and seconds.
+# Returns 0 when counted, else the seconds (a string, for precision) until the fullest key has room.
+_CHECK_SCRIPT = """
+local now = tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
+local states = {}
+local refused = nil
+for i, key in ipairs(KEYS) do
+  local amount = tonumber(ARGV[1 + 2 * i])
+  local seconds = tonumber(ARGV[2 + 2 * i])
+  local raw = redis.call('HMGET', key, 's', 'c', 'p')
+  local start, count, previous = tonumber(raw[1]), tonumber(raw[2]) or 0, tonumber(raw[3]) or 0
+  if start == nil or now >= start + 2 * seconds then
+    start, count, previous = now, 0, 0
+  elseif now >= start + seconds then
+    start, count, previous = start + seconds, 0, count
+  end
+  local carried = 0
+  if previous > 0 then carried = math.floor(previous * (start + seconds - now) / seconds) end
+  if carried + count + cost > amount then
+    local wait
+    if count >= amount then
+      wait = start + seconds * (2 - amount / count) - now
+    elseif previous > 0 then
+      wait = start + seconds * (1 - (amount - count) / previous) - now
+    else
+      wait = start + seconds - now
+    end
+    if refused == nil or wait > refused then refused = wait end
+  end
+  states[i] = {start, count, previous, seconds}
+end
+if refused ~= nil then return tostring(math.max(refused, 1)) end
+for i, key in ipairs(KEYS) do
+  local s = states[i]
+  redis.call('HSET', key, 's', tostring(s[1]), 'c', s[2] + cost, 'p', s[3])
+  redis.call('EXPIRE', key, 2 * s[4])
+end
+return 0
+"""
+
+
+class RedisCounters:
+    """The same counters in Redis, shared by every worker and host: one script call per request.
+    When Redis fails, this worker counts in memory and tries Redis again after RETRY_SECONDS."""
+
+    RETRY_SECONDS = 10.0
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self.prefix = prefix
+        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1, health_check_interval=30)
+        self.script = self.client.register_script(_CHECK_SCRIPT)
+        self.fallback = MemoryCounters()
+        self._down_until = 0.0
+
+    def check(self, keys: list[tuple[str, Rate]], cost: int = 1) -> float:
+        now = clock()
+        if now >= self._down_until:
+            args = [repr(now), cost]
+            for _key, rate in keys:
+                args += [rate.amount, rate.seconds]
+            try:
+                return float(self.script(keys=[k for k, _rate in keys], args=args))
+            except Exception as error:  # redis.RedisError, OSError: count here instead, never fail the request
+                log.warning("rate limits: Redis failed (%s); counting in this worker's memory for %d s",
+                            error, self.RETRY_SECONDS)
+                self._down_until = now + self.RETRY_SECONDS
+        return self.fallback.check(keys, cost)
+
+
 class RateLimited(TooManyRequests):
     def __init__(self, retry_after: float) -> None:
         super().__init__()
         self.retry_after = max(1, math.ceil(retry_after))
 
 
-def _group_marker(group: str):
-    """A stand-in callable per group: flask-limiter keys a route's limits by a callable's name."""
-
-    def marker():  # pragma: no cover - never called, only named
-        return None
-
-    marker.__qualname__ = marker.__name__ = f"ratelimit_group_{group}"
-    return marker
-
-
 class Limiter:
-    """An app's flask-limiter Limiter (sliding-window counters, storage of its own) and the groups'
-    limits registered on it (app.extensions["ratelimit"])."""
+    """An app's counters and the settings they are checked against (app.extensions["ratelimit"])."""
 
     def __init__(self, app: Flask) -> None:
-        from flask_limiter import Limiter as FlaskLimiter
-        from flask_limiter.util import get_qualified_name
-
         self.config = app.config
-        self.prefix = f"{app.config.get('RATELIMIT_KEY_PREFIX') or 'tavlan'}:rl"
+        self.prefix = f"{app.config.get('RATELIMIT_KEY_PREFIX') or 'tavlan'}:rl:"
         for group in GROUPS:  # a mistyped limit stops the start, not the first request of a meeting
             for suffix in ("", "_ADDRESS"):
                 name = f"RATELIMIT_{group.upper()}{suffix}"
@@ -139,52 +258,31 @@ class Limiter:
                 except ValueError as error:
                     raise RuntimeError(f"{name}: {error}") from None
         url = app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL") or "memory://"
-        if not url.startswith(("redis://", "rediss://", "unix://", "memory://")):
+        if url.startswith(("redis://", "rediss://", "unix://")):
+            self.counters: MemoryCounters | RedisCounters = RedisCounters(url, self.prefix)
+        elif url.startswith("memory://"):
+            self.counters = MemoryCounters()
+        else:
             raise RuntimeError(f"RATELIMIT_STORAGE_URI: use memory:// or a redis:// URL, not {url!r}")
-        if url.startswith("unix://"):
-            url = "redis+" + url
-        options = {"socket_timeout": 1, "socket_connect_timeout": 1} if not url.startswith("memory://") else {}
-        self.limiter = FlaskLimiter(address_key, storage_uri=url, storage_options=options,
-                                    strategy="sliding-window-counter", key_prefix=self.prefix,
-                                    headers_enabled=False, swallow_errors=True,
-                                    in_memory_fallback_enabled=not url.startswith("memory://"))
-        self.limiter.init_app(app)
-        # Its own before_request checks application and default limits, of which there are none:
-        # the groups are checked by _check_request, in the order board/requestlimits.py gives it.
-        funcs = app.before_request_funcs.get(None, [])
-        funcs[:] = [f for f in funcs if f != self.limiter._check_request_limit]
-        self.names = {}
-        for group, methods in GROUPS.items():
-            marker = _group_marker(group)
-            who = account_key if group == "login" else person_key
-            self.limiter.shared_limit(self._setting(f"RATELIMIT_{group.upper()}_ADDRESS"), scope=f"{group}-address",
-                                      key_func=address_key, methods=methods)(marker)
-            self.limiter.shared_limit(self._setting(f"RATELIMIT_{group.upper()}"), scope=f"{group}-person",
-                                      key_func=who, methods=methods, exempt_when=lambda who=who: not who())(marker)
-            self.names[group] = get_qualified_name(marker)
 
-    def _setting(self, name: str):
-        config = self.config
-        return lambda: config[name]
+    def keys(self, group: str, scope: str, key: str) -> list[tuple[str, Rate]]:
+        """The counters of one of a group's limits ('person' or 'address') for one key."""
+        name = f"RATELIMIT_{group.upper()}" + ("_ADDRESS" if scope == "address" else "")
+        return [(f"{self.prefix}{group}-{scope}:{key}:{rate.seconds}", rate) for rate in parse(self.config[name])]
 
     def check(self, group: str) -> None:
         """Count this request against its group's limits, or raise RateLimited."""
-        from flask_limiter import RateLimitExceeded
+        who = account_key() if group == "login" else person_key()
+        keys = self.keys(group, "address", address_key())
+        if who:
+            keys += self.keys(group, "person", who)
+        wait = self.counters.check(keys)
+        if wait:
+            raise RateLimited(wait)
 
-        try:
-            self.limiter._check_request_limit(callable_name=self.names[group], in_middleware=False)
-        except RateLimitExceeded:
-            breached = self.limiter.current_limit
-            raise RateLimited(breached.reset_at - time.time() if breached else 1) from None
-
-    def add(self, group: str, scope: str, key: str, amount: int, seconds: int | None = None) -> None:
+    def add(self, group: str, scope: str, key: str, amount: int) -> None:
         """Count `amount` requests at once (as if they had been sent; tests and tools)."""
-        from limits import parse_many
-
-        name = f"RATELIMIT_{group.upper()}" + ("_ADDRESS" if scope == "address" else "")
-        for item in parse_many(self.config[name]):
-            if seconds is None or item.get_expiry() == seconds:
-                assert self.limiter.limiter.hit(item, self.prefix, key, f"{group}-{scope}", cost=amount)
+        self.counters.check(self.keys(group, scope, key), cost=amount)
 
 
 def limited(group: str):
