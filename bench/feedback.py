@@ -138,6 +138,11 @@ def serve(worker_connections: int = 20000, extra_env: dict | None = None, wsgi: 
     # "Rate limits").
     for group in ("LOGIN", "JOIN", "ANSWER", "REACT", "POST", "MOVE"):
         env.setdefault(f"TAVLAN_RATELIMIT_{group}_ADDRESS", "1000000 per minute")
+    # The same for open live streams (900 per address as shipped: 101 of 1,000 simulated phones got a
+    # 429), and per person: the canvas bench's viewers share one account, and past 8 streams none
+    # of them saw a move.
+    env.setdefault("TAVLAN_LIVE_STREAMS_PER_ADDRESS", "1000000")
+    env.setdefault("TAVLAN_LIVE_STREAMS_PER_PERSON", "1000000")
     if workers > 1:
         if not env["DATABASE_URL"].startswith("postgresql") or not env.get("REDIS_URL"):
             raise SystemExit("--workers > 1 needs DATABASE_URL (PostgreSQL) and REDIS_URL in the environment")

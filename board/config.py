@@ -71,6 +71,9 @@ def _ratelimits(env) -> dict:
         value = env.get("TAVLAN_" + name)
         if value:
             out[name] = value
+    for name in ("LIVE_STREAMS_PER_PERSON", "LIVE_STREAMS_PER_ADDRESS"):
+        if env.get("TAVLAN_" + name):
+            out[name] = int(env["TAVLAN_" + name])
     if env.get("TAVLAN_RATELIMIT_ENABLED"):
         out["RATELIMIT_ENABLED"] = env["TAVLAN_RATELIMIT_ENABLED"] not in ("0", "false", "no")
     if env.get("TAVLAN_SESSION_PROTECTION") in ("basic", "strong"):

@@ -36,3 +36,12 @@ def test_every_setting_in_the_example_environment_is_read_by_tavlan():
     names = re.findall(r"^#?([A-Z][A-Z0-9_]+)=", (ROOT / "deploy" / "tavlan.env.example").read_text(), re.M)
     assert "DATABASE_URL" in names and "SECRET_KEY" in names
     assert [n for n in names if f'"{n}"' not in source] == []
+
+
+def test_the_live_stream_caps_can_be_set_in_the_environment(monkeypatch, tmp_path):
+    from board import config
+
+    monkeypatch.setenv("TAVLAN_LIVE_STREAMS_PER_ADDRESS", "2000")
+    monkeypatch.setenv("TAVLAN_LIVE_STREAMS_PER_PERSON", "12")
+    settings = config.from_environment(str(tmp_path))
+    assert (settings["LIVE_STREAMS_PER_ADDRESS"], settings["LIVE_STREAMS_PER_PERSON"]) == (2000, 12)
