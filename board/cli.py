@@ -48,6 +48,14 @@ def _load_json(path: str):
         raise click.ClickException(f"{path} is not valid JSON: {' '.join(error.errors)}") from None
 
 
+def _refuse(file: str, problems: list[str]):
+    """List every problem of an import file and stop with exit status 1 (nothing was written)."""
+    click.echo(f"{file}: {len(problems)} problem(s), nothing was imported:", err=True)
+    for line in problems:
+        click.echo(f"  {line}", err=True)
+    sys.exit(1)
+
+
 @portfolio_cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 def portfolio_import(file: str):
@@ -55,10 +63,7 @@ def portfolio_import(file: str):
     try:
         summary = importer.import_portfolio(_load_json(file))
     except importer.InvalidPortfolio as error:
-        click.echo(f"{file}: {len(error.errors)} problem(s), nothing was imported:", err=True)
-        for line in error.errors:
-            click.echo(f"  {line}", err=True)
-        sys.exit(1)
+        _refuse(file, error.errors)
     if not summary.changed:
         click.echo("Imported: nothing changed.")
     for line in summary.lines():
@@ -86,10 +91,7 @@ def sessions_import(file: str):
         try:
             session = transfer.import_session(_load_json(file))
         except transfer.InvalidSession as error:
-            click.echo(f"{file}: {len(error.errors)} problem(s), nothing was imported:", err=True)
-            for line in error.errors:
-                click.echo(f"  {line}", err=True)
-            sys.exit(1)
+            _refuse(file, error.errors)
     click.echo(f"Imported session {session.id} ({session.title}) with join code {session.code}")
 
 

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    abort,
     current_app,
     g,
     jsonify,
@@ -50,6 +51,13 @@ def is_partial() -> bool:
     htmx 4 says so in `HX-Request-Type`, which flask-htmx (written for htmx 1-2) does not read
     yet: this is the one place it is read."""
     return bool(htmx) and request.headers.get("HX-Request-Type") == "partial"
+
+
+def or_404(found):
+    """What a service found, or the 404 the visitor gets when it found nothing (None)."""
+    if found is None:
+        abort(404)
+    return found
 
 
 def render_page_or_fragment(page: str, fragment: str, **context) -> str:

@@ -25,16 +25,13 @@ from board.extensions import htmx
 from board.forms import clean_text
 from board.inputs import parse_id
 from board.ratelimit import limited
-from board.web import is_partial
+from board.web import is_partial, or_404
 
 
 # --- access ------------------------------------------------------------------------------------
 
 def _canvas_or_404(canvas_id: int):
-    canvas = get_canvas(canvas_id)
-    if canvas is None:
-        abort(404)
-    return canvas
+    return or_404(get_canvas(canvas_id))
 
 
 def load_canvas(canvas_id: int, need: str = "view"):

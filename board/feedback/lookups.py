@@ -3,37 +3,32 @@ find it or say None, and here that becomes the 404 the visitor gets."""
 from flask import abort
 
 from board.feedback import answers, mine, qa, sessions
-
-
-def _or_404(found):
-    if found is None:
-        abort(404)
-    return found
+from board.web import or_404
 
 
 def session_or_404(session_id: int):
-    return _or_404(sessions.find_session(session_id))
+    return or_404(sessions.find_session(session_id))
 
 
 def presentable_session_or_404(session_id: int):
     """A session that is not a template (those are never presented nor followed live)."""
-    return _or_404(sessions.find_presentable_session(session_id))
+    return or_404(sessions.find_presentable_session(session_id))
 
 
 def session_by_code_or_404(code: str):
-    return _or_404(sessions.find_session_by_code(code))
+    return or_404(sessions.find_session_by_code(code))
 
 
 def item_or_404(session, item_id: int):
-    return _or_404(sessions.find_item(session, item_id))
+    return or_404(sessions.find_item(session, item_id))
 
 
 def answerable_item_or_404(code: str, item_id: int) -> answers.AnswerableItem:
-    return _or_404(answers.find_answerable_item(code, item_id))
+    return or_404(answers.find_answerable_item(code, item_id))
 
 
 def qa_question_or_404(session, question_id: int):
-    return _or_404(qa.find_qa_question(session, question_id))
+    return or_404(qa.find_qa_question(session, question_id))
 
 
 def delete_own_answer_or_404(session, participant, answer_id: int) -> None:

@@ -30,26 +30,25 @@ def session_export(session_id: int):
     return download(body, JSON, exports.download_name(session, "json"))
 
 
+def _answers_download(session_id: int, fmt: str, mimetype: str, render, label: str):
+    session = lookups.session_or_404(session_id)
+    audit.record_download("session.export", f"session:{session.id}",
+                          f"Laddade ner svaren i sessionen '{session.title}' som {label}", fmt=fmt)
+    return download(render(session), mimetype, exports.download_name(session, fmt))
+
+
 @bp.get("/sessions/<int:session_id>/answers.csv")
 @facilitator_required
 def answers_csv(session_id: int):
     """Download every answer so far as CSV, one row per answer."""
-    session = lookups.session_or_404(session_id)
-    body = exports.answers_csv(session)
-    audit.record_download("session.export", f"session:{session.id}",
-                          f"Laddade ner svaren i sessionen '{session.title}' som CSV", fmt="csv")
-    return download(body, CSV, exports.download_name(session, "csv"))
+    return _answers_download(session_id, "csv", CSV, exports.answers_csv, "CSV")
 
 
 @bp.get("/sessions/<int:session_id>/answers.xlsx")
 @facilitator_required
 def answers_xlsx(session_id: int):
     """Download every answer so far as an Excel workbook with a summary sheet."""
-    session = lookups.session_or_404(session_id)
-    body = exports.answers_xlsx(session)
-    audit.record_download("session.export", f"session:{session.id}",
-                          f"Laddade ner svaren i sessionen '{session.title}' som Excel", fmt="xlsx")
-    return download(body, XLSX, exports.download_name(session, "xlsx"))
+    return _answers_download(session_id, "xlsx", XLSX, exports.answers_xlsx, "Excel")
 
 
 @bp.post("/sessions/<int:session_id>/duplicate")

@@ -24,6 +24,7 @@ from board.walls.forms import AuthorForm, SectionForm, VoteForm, WallForm
 from board.walls.models import AUTHOR_ORGS
 from board.ratelimit import limited
 from board.inputs import parse_id
+from board.web import or_404
 
 GRANTS = "walls"  # wall ids this browser entered with the wall's code (in the signed session)
 GRANT_CODES = "wall_codes"  # wall id (as text) -> the code it was entered with
@@ -53,10 +54,7 @@ def _refuse_old_code(wall):
 
 
 def get_wall_or_404(wall_id: int):
-    wall = service.get_wall(wall_id)
-    if wall is None:
-        abort(404)
-    return wall
+    return or_404(service.get_wall(wall_id))
 
 
 def load_wall(wall_id: int, need: str = "take_part"):
@@ -100,17 +98,11 @@ def state_for(wall, token=None, message=None, error=False) -> dict:
 
 def note_or_404(wall, note_id: int):
     """A note this viewer may read (a note waiting to be revealed: its author and the managers)."""
-    note = service.readable_note(wall, note_id, current_user, participants.current_token())
-    if note is None:
-        abort(404)
-    return note
+    return or_404(service.readable_note(wall, note_id, current_user, participants.current_token()))
 
 
 def section_or_404(wall, section_id: int):
-    section = service.section_of(wall, section_id)
-    if section is None:
-        abort(404)
-    return section
+    return or_404(service.section_of(wall, section_id))
 
 
 def load_for_button(wall_id: int, need: str = "take_part"):
