@@ -94,3 +94,17 @@ def test_every_app_gets_every_kind_and_section_of_its_own(app):
         assert "demo" not in live.channels(app).kinds
     finally:
         other.extensions["live"].close()
+
+
+def test_the_checks_other_features_add_to_walls_and_canvases_belong_to_one_app():
+    """Feedback lets a session's participants post on a wall and follow a canvas shown as its item:
+    each app holds its own one check of each, and a second app adds none to the first."""
+    from board.canvas.access import VIEWER_CHECKS
+    from board.walls.rules import POSTER_CHECKS
+
+    first = create_app(make_config())
+    second = create_app(make_config())
+    for app in (first, second):
+        assert len(app.extensions[POSTER_CHECKS]) == 1 and len(app.extensions[VIEWER_CHECKS]) == 1
+        app.extensions["live"].close()
+    assert first.extensions[POSTER_CHECKS] is not second.extensions[POSTER_CHECKS]

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from typing import Callable
 
+from flask import current_app
+
 from board.canvas.errors import NotAllowed
 
 # Other features may let people follow a canvas read-only who joined through them (feedback: a
-# canvas shown as an item of a session). Each check is (canvas, token) -> bool.
-_viewer_checks: list[Callable[[object, str | None], bool]] = []
+# canvas shown as an item of a session). Each check is (canvas, token) -> bool, kept per app
+# (registered from the feature's init_app).
+VIEWER_CHECKS = "canvas.viewer_checks"
 
 
-def register_viewer_check(check: Callable[[object, str | None], bool]) -> None:
-    _viewer_checks.append(check)
+def register_viewer_check(app, check: Callable[[object, str | None], bool]) -> None:
+    app.extensions.setdefault(VIEWER_CHECKS, []).append(check)
 
 
 def is_member(user) -> bool:
@@ -21,7 +24,7 @@ def is_member(user) -> bool:
 
 
 def can_view(canvas, user, token: str | None = None) -> bool:
-    return is_member(user) or any(check(canvas, token) for check in _viewer_checks)
+    return is_member(user) or any(check(canvas, token) for check in current_app.extensions.get(VIEWER_CHECKS, ()))
 
 
 def can_move(canvas, user) -> bool:

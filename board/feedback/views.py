@@ -8,7 +8,6 @@ from flask_login import current_user
 from board.canvas import service as canvases
 from board.feedback import access, bp, joining, lookups, results
 from board.inputs import parse_id
-from board.walls import service as walls
 
 
 # --- live channels ---------------------------------------------------------------------------
@@ -41,5 +40,3 @@ bp.add_app_template_global(results.qa_questions, "qa_questions")
 # A canvas item on the phones: rendered by the canvas feature, read-only and live.
 bp.add_app_template_global(canvases.render_canvas_readonly, "canvas_view")
 
-walls.register_poster_check(access.may_post_on_wall)
-canvases.register_viewer_check(access.may_follow_canvas)

@@ -5,6 +5,7 @@ error a refused change raises. Who may read a note is board/walls/visibility.py.
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from board.forms import clean_text
@@ -66,12 +67,13 @@ def in_edit_window(note: Note) -> bool:
 
 
 # Other features may let people post who joined through them (feedback: a wall shown as an item of
-# a session lets that session's participants post). Each check is (wall, token) -> bool.
-_poster_checks: list[Callable[[Wall, str | None], bool]] = []
+# a session lets that session's participants post). Each check is (wall, token) -> bool, kept per
+# app (registered from the feature's init_app).
+POSTER_CHECKS = "walls.poster_checks"
 
 
-def register_poster_check(check: Callable[[Wall, str | None], bool]) -> None:
-    _poster_checks.append(check)
+def register_poster_check(app, check: Callable[[Wall, str | None], bool]) -> None:
+    app.extensions.setdefault(POSTER_CHECKS, []).append(check)
 
 
 def can_take_part(wall: Wall, user, token: str | None, entered_with_code: bool = False) -> bool:
@@ -81,7 +83,7 @@ def can_take_part(wall: Wall, user, token: str | None, entered_with_code: bool =
         return True
     if entered_with_code and wall.code:
         return True
-    return any(check(wall, token) for check in _poster_checks)
+    return any(check(wall, token) for check in current_app.extensions.get(POSTER_CHECKS, ()))
 
 
 def person_key(user=None, token: str | None = None) -> str | None:
