@@ -86,6 +86,24 @@ def _respond(wall, filters, *, message=None, errors=None, values=None, anchor=""
     return render_template(template, **context), 422 if errors else 200
 
 
+def _note_form(wall_id: int, note_id: int, form, prefix: str, field):
+    """The wall and note a one-field form on a note changes, and, when the field is refused, the
+    answer that shows the message beside that form (its key: "<prefix>-<note id>")."""
+    wall = load_for_review(wall_id)
+    note = _note(wall, note_id)
+    filters = _back_filters(wall)
+    key = f"{prefix}-{note.id}"
+    refused = None if _checked(form) else _respond(wall, filters, errors={key: field.errors[0]},
+                                                   values={key: field.data})
+    return wall, note, filters, key, refused
+
+
+def _require_token() -> None:
+    """A change without a form of its own still needs the page's CSRF token."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+
 def _checked(form) -> bool:
     if not form.validate_on_submit() and "csrf_token" in form.errors:
         abort(400)
@@ -120,13 +138,10 @@ def review_status(wall_id: int, note_id: int):
 @bp.post("/walls/<int:wall_id>/review/notes/<int:note_id>/tags")
 def review_tag(wall_id: int, note_id: int):
     """Put a tag on a note (a new tag, or one the wall has)."""
-    wall = load_for_review(wall_id)
-    note = _note(wall, note_id)
-    filters = _back_filters(wall)
     form = TagForm()
-    key = f"tag-{note.id}"
-    if not _checked(form):
-        return _respond(wall, filters, errors={key: form.name.errors[0]}, values={key: form.name.data})
+    wall, note, filters, key, refused = _note_form(wall_id, note_id, form, "tag", form.name)
+    if refused:
+        return refused
     try:
         tag = review.add_tag(note, form.name.data)
     except service.WallError as problem:
@@ -143,8 +158,7 @@ def review_untag(wall_id: int, note_id: int, tag_id: int):
     tag = next((t for t in note.tags if t.id == tag_id), None)
     if tag is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    _require_token()
     name = tag.name
     review.remove_tag(note, tag)
     return _respond(wall, _back_filters(wall), message=_("Taggen ”%(tag)s” är borttagen.", tag=name),
@@ -154,13 +168,10 @@ def review_untag(wall_id: int, note_id: int, tag_id: int):
 @bp.post("/walls/<int:wall_id>/review/notes/<int:note_id>/hide")
 def review_hide(wall_id: int, note_id: int):
     """Hide a note from the wall with a reason (kept, visible here), or show it again."""
-    wall = load_for_review(wall_id)
-    note = _note(wall, note_id)
-    filters = _back_filters(wall)
     form = ReasonForm()
-    key = f"hide-{note.id}"
-    if not _checked(form):
-        return _respond(wall, filters, errors={key: form.reason.errors[0]}, values={key: form.reason.data})
+    wall, note, filters, key, refused = _note_form(wall_id, note_id, form, "hide", form.reason)
+    if refused:
+        return refused
     show = request.form.get("show") == "1"
     service.hide_note(note, current_user, form.reason.data or "", hidden=not show)
     return _respond(wall, filters, message=_("Lappen visas igen på väggen.") if show else _("Lappen är dold."),
@@ -212,8 +223,7 @@ def review_ungroup(wall_id: int, note_id: int):
     """Take a note out of its cluster."""
     wall = load_for_review(wall_id)
     note = _note(wall, note_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    _require_token()
     review.ungroup(note)
     return _respond(wall, _back_filters(wall), message=_("Lappen är inte längre i någon grupp."))
 
@@ -223,8 +233,7 @@ def review_remove_cluster(wall_id: int, cluster_id: int):
     """Remove a cluster; its notes stay."""
     wall = load_for_review(wall_id)
     cluster = _cluster(wall, cluster_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    _require_token()
     name = cluster.name
     review.remove_cluster(cluster)
     return _respond(wall, _back_filters(wall), message=_("Gruppen ”%(name)s” är borttagen.", name=name))
@@ -267,8 +276,7 @@ def review_action_done(wall_id: int, action_id: int):
     action = review_queries.action_of(wall, action_id)
     if action is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    _require_token()
     done = request.form.get("done") != "0"
     review.set_action_done(action, done)
     return _respond(wall, _back_filters(wall),
