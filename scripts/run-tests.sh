@@ -7,7 +7,7 @@
 #      resilience, migrations, upserts and locks, rate limits in Redis, multiprocess) plus a smoke
 #      set of every feature's pages, on a throwaway PostgreSQL and Redis
 #   3. the browser tests (tests/e2e, real Chromium) on SQLite (tests/e2e/server.py), with the
-#      Redis env still set
+#      Redis env still set, in TEST_WORKERS processes (each starts its own server and browser)
 # Every step runs even when an earlier one failed; the exit status is 1 if any failed.
 #
 # Needs the dev venv (make dev) and the system packages (scripts/system-deps.sh); `make test`
@@ -159,7 +159,7 @@ else
 fi
 
 # ---- 3. Browser tests ----------------------------------------------------------------------------
-run_step "3. Browser (Chromium)" tests/e2e "" -- tests/e2e -m e2e -q
+run_step "3. Browser (Chromium)" tests/e2e "" -- tests/e2e -m e2e -q "${parallel[@]}"
 
 start=$(now_ms)
 stop_services

@@ -27,17 +27,20 @@ atexit.register(shutil.rmtree, _SQLITE_DIR, ignore_errors=True)
 # What depends on the database or the broker: SQL that differs by dialect (upserts, row locks,
 # the audit log's guard, sequences after a restore), transactions under concurrency, the brokers,
 # restarts and migrations. Step 2 of scripts/run-tests.sh runs these (marker `backend`) on
-# PostgreSQL and Redis, plus a smoke set of every feature's pages; everything else is
-# backend-neutral code already run on SQLite in step 1.
+# PostgreSQL and Redis, plus a smoke set; everything else is backend-neutral code already run on
+# SQLite in step 1 (pages, forms, rendering, validation).
 BACKEND = (
-    "tests/live/", "tests/resilience/", "tests/audit/", "tests/archive/", "tests/test_multiprocess.py",
-    "tests/test_migrations.py", "tests/test_ratelimit.py", "tests/test_backup.py", "tests/test_cli.py",
-    "tests/canvas/test_service.py", "tests/feedback/test_sessions.py", "tests/walls/test_live.py",
-    "tests/walls/test_service.py", "tests/auth/test_lockout.py", "tests/auth/test_sessions.py",
-    "tests/gdpr/test_retention.py",
-    # smoke: pages and forms end to end through the app (walls and canvas pages come with their
-    # live and service tests above, feedback's with test_sessions.py)
-    "tests/portfolio/test_views.py", "tests/test_web.py", "tests/auth/test_login.py",
+    "tests/live/", "tests/resilience/", "tests/test_multiprocess.py", "tests/test_migrations.py",
+    "tests/test_ratelimit.py", "tests/test_backup.py", "tests/test_cli.py",
+    "tests/audit/test_log.py", "tests/audit/test_migration.py",  # the audit log's guard (a trigger)
+    "tests/archive/test_restore.py", "tests/archive/test_roundtrip.py", "tests/archive/test_erase.py",
+    "tests/archive/test_real_size.py",  # sequences after a restore, cascades of an erase
+    "tests/canvas/test_service.py", "tests/walls/test_service.py", "tests/walls/test_live.py",  # locks
+    "tests/feedback/test_answer_walls.py", "tests/feedback/test_require_login.py",  # answer upserts
+    "tests/feedback/test_qa_votes.py", "tests/auth/test_lockout.py", "tests/auth/test_sessions.py",
+    "tests/gdpr/test_retention.py",  # time arithmetic in SQL
+    # smoke: the shell and logging in, end to end through the app
+    "tests/test_web.py", "tests/auth/test_login.py",
 )
 
 
