@@ -1,6 +1,7 @@
 import time
 
 from board import live
+from tests.waiting import wait_until
 
 
 def shown(channel: str, start: int) -> list[str]:
@@ -21,14 +22,12 @@ def test_a_burst_of_changes_is_rendered_at_once_and_then_once_more_with_the_fina
 
     start = live.latest_id()
     live.publish_soon("demo:1", render, key="stage")  # after a quiet moment: rendered at once
-    time.sleep(0.05)
-    assert shown("demo:1@sv", start) == ["<p>1</p>"]
+    wait_until(lambda: shown("demo:1@sv", start) == ["<p>1</p>"])
     for value in range(2, 51):  # the rest of the burst waits for the interval to end
         state["value"] = value
         live.publish_soon("demo:1", render, key="stage")
     assert state["renders"] == per_publish
-    time.sleep(0.4)
-    assert shown("demo:1@sv", start) == ["<p>1</p>", "<p>50</p>"]
+    wait_until(lambda: shown("demo:1@sv", start) == ["<p>1</p>", "<p>50</p>"])
     if live.backend_name() == "redis":  # one marker per render, published in the request
         assert [e.pending for e in live.broker().events_after("demo:1@sv", start)] == [True, False, True, False]
     assert state["renders"] == 2 * per_publish
@@ -46,15 +45,13 @@ def test_a_slow_render_spaces_out_the_next_ones(app):
         time.sleep(0.06)
         return "<p>slow</p>"
 
+    start = live.latest_id()
     live.publish_soon("demo:3", slow_render, key="stage")
-    time.sleep(0.1 + 0.06 * per_publish)
+    wait_until(lambda: len(started) == per_publish and shown("demo:3@sv", start))
+    live.publish_soon("demo:3", slow_render, key="stage")
+    time.sleep(0.05)  # a wait for something NOT to happen: a 10 ms throttle alone would have rendered by now
     assert len(started) == per_publish
-    live.publish_soon("demo:3", slow_render, key="stage")
-    time.sleep(0.05)
-    assert len(started) == per_publish  # a 10 ms throttle alone would have rendered it by now
-    deadline = time.monotonic() + 3
-    while len(started) < 2 * per_publish and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: len(started) >= 2 * per_publish)
     assert started[per_publish] - started[0] >= 0.06 * per_publish / live.SOON_SHARE
 
 
@@ -64,11 +61,10 @@ def test_changes_after_a_render_are_published_too(app):
     state = {"value": "a"}
     start = live.latest_id()
     live.publish_soon("demo:2", lambda: f"<p>{state['value']}</p>", key="stage")
-    time.sleep(0.15)
+    wait_until(lambda: shown("demo:2@sv", start) == ["<p>a</p>"])
     state["value"] = "b"
     live.publish_soon("demo:2", lambda: f"<p>{state['value']}</p>", key="stage")
-    time.sleep(0.15)
-    assert shown("demo:2@sv", start) == ["<p>a</p>", "<p>b</p>"]
+    wait_until(lambda: shown("demo:2@sv", start) == ["<p>a</p>", "<p>b</p>"])
 
 
 def test_a_render_whose_object_was_erased_meanwhile_publishes_nothing_and_is_no_error(app, caplog):
