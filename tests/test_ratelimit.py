@@ -21,6 +21,7 @@ from board import ratelimit
 from board.walls import service as walls
 from tests import factories
 from tests.conftest import make_config
+from tests import html
 
 ROOM = "192.0.2.10"  # one public address for the whole room (NAT), from the documentation range
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -241,7 +242,8 @@ def test_a_cut_without_htmx_is_a_whole_page_in_swedish(limited, meeting):
     page = phone.post(_answer_url(meeting), {"option": meeting["options"][0]}, htmx=False)
     assert page.status_code == 429 and page.headers["Retry-After"]
     text = page.get_data(as_text=True)
-    assert "<html" in text and "<h1>För många försök</h1>" in text and SWEDISH in text.lower()
+    assert html.parse(text).texts("h1") == ["För många försök"] and SWEDISH in text.lower()
+    assert "<html" in text  # the whole page, not a fragment
 
 
 def test_a_script_sending_new_cookies_every_time_meets_the_address_ceiling(limited, meeting):

@@ -8,6 +8,7 @@ import pytest
 from board.walls import live as wall_live, service
 from board.walls.models import Note
 from tests import factories
+from tests.html import parse as parse_html
 
 pytestmark = pytest.mark.usefixtures("request_context")
 
@@ -113,7 +114,7 @@ def test_a_note_waiting_to_be_revealed_updates_its_sections_counter_only(wall, s
     counter = [content for target, _s, content in _partials(html) if target == f"#waiting-{wall.sections[0].id}"]
     assert counter and "1 lapp väntar på att visas." in counter[0]
     board = service.render_board(wall)
-    assert f'<div id="waiting-{wall.sections[0].id}"><p class="waiting">1 lapp väntar' in board
+    assert parse_html(board).texts(f"#waiting-{wall.sections[0].id} > p.waiting") == ["1 lapp väntar på att visas."]
     sent.clear()
     service.reveal_notes(wall)
     assert _keys(sent) == ["board"]
