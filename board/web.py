@@ -61,7 +61,8 @@ def or_404(found):
 
 
 def render_page_or_fragment(page: str, fragment: str, **context) -> str:
-    """Render `fragment` for a partial htmx request and `page` otherwise (HOUSE_STYLE)."""
+    """Render `fragment` for a partial htmx request and `page` otherwise (docs/architecture.md:
+    every view that answers both ways goes through here, so the two never drift apart)."""
     return render_template(fragment if is_partial() else page, **context)
 
 

@@ -1,5 +1,5 @@
-"""The Alembic migrations and the models must describe the same schema (HOUSE_STYLE: tests build
-tables with create_all for speed, so this test is what keeps migrations honest)."""
+"""The Alembic migrations and the models must describe the same schema (the other tests
+build their tables with create_all for speed, so this test is what keeps migrations honest)."""
 import os
 
 import pytest

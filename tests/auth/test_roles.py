@@ -1,4 +1,5 @@
-"""Who may do what: a table of route x role -> expected status (HOUSE_STYLE: one parametrized test)."""
+"""Who may do what: a table of route x role -> expected status, as one parametrized test, so a new
+route or role is one row to add and the whole policy reads in one place."""
 import pytest
 
 from tests import factories
